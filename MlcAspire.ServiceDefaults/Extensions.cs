@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Adds the services every MlcAspire process shares: service discovery, resilience-free HTTP client
+/// defaults, health checks and OpenTelemetry. Started from Aspire's service-defaults template.
+/// </summary>
+/// <remarks>
+/// Reference this project from each service project. See https://aka.ms/dotnet/aspire/service-defaults.
+/// </remarks>
+public static class Extensions
+{
+    /// <summary>The path the AppHost's runner and orchestrators probe for readiness.</summary>
+    public const string HealthEndpointPath = "/health";
+
+    /// <summary>The liveness path: answers as long as the process can serve HTTP.</summary>
+    public const string AlivenessEndpointPath = "/alive";
+
+    /// <summary>The prefix of every ActivitySource and Meter the solution's own code creates.</summary>
+    public const string TelemetryPrefix = "MlcAspire.";
+
+    /// <summary>Adds service discovery, HTTP client defaults, health checks and OpenTelemetry.</summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            // Unlike the template, no standard resilience handler by default: its 10 s attempt and 30 s total
+            // timeouts cut long token streams, and its retries would repeat a generation POST
+            // (dotnet/extensions#5248). Clients whose calls are short and idempotent opt in themselves.
+            http.AddServiceDiscovery();
+        });
+
+        return builder;
+    }
+
+    /// <summary>Configures logging, metrics and tracing, exporting over OTLP when an endpoint is configured.</summary>
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter(TelemetryPrefix + "*");
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(builder.Environment.ApplicationName)
+                    .AddSource(TelemetryPrefix + "*")
+                    .AddAspNetCoreInstrumentation(options =>
+                        // Probes arrive every few seconds from the runner; they would drown real traffic.
+                        options.Filter = context =>
+                            !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                    .AddHttpClientInstrumentation();
+            });
+
+        builder.AddOpenTelemetryExporters();
+
+        return builder;
+    }
+
+    /// <summary>True when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, as the AppHost sets it for every resource.</summary>
+    public static bool IsOtlpExporterEnabled(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        if (builder.IsOtlpExporterEnabled())
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Adds the "self" liveness check; services add their own readiness checks beside it.</summary>
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+
+        return builder;
+    }
+
+    /// <summary>Maps <c>/health</c> (every check) and <c>/alive</c> (checks tagged "live").</summary>
+    /// <remarks>
+    /// The template maps these only in Development. MlcAspire maps them in every environment: the AppHost's
+    /// runner waits on them before it wires a resource, and orchestrators probe them the same way. They
+    /// report no details, only the status word.
+    /// </remarks>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks(HealthEndpointPath);
+
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("live")
+        });
+
+        return app;
+    }
+}

@@ -32,6 +32,23 @@ public sealed class ServiceDefaultsTests
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(CancellationToken));
     }
 
+    [Fact]
+    public async Task PrometheusMetrics_AfterRequests_ExposesHttpServerDuration()
+    {
+        await using var app = await StartAsync(new Dictionary<string, string?>(), mapMetrics: true);
+        using var client = new HttpClient { BaseAddress = BaseAddress(app) };
+        using (await client.GetAsync("/alive", CancellationToken))
+        {
+        }
+
+        using var response = await client.GetAsync("/metrics", CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("http_server_request_duration_seconds_count{", text);
+    }
+
     [Theory]
     [InlineData(null, false)]
     [InlineData("", false)]
@@ -88,10 +105,15 @@ public sealed class ServiceDefaultsTests
         return builder;
     }
 
-    private static async Task<WebApplication> StartAsync(Dictionary<string, string?> settings)
+    private static async Task<WebApplication> StartAsync(Dictionary<string, string?> settings, bool mapMetrics = false)
     {
         var app = CreateBuilder(settings).Build();
         app.MapDefaultEndpoints();
+        if (mapMetrics)
+        {
+            app.MapPrometheusMetrics();
+        }
+
         await app.StartAsync(CancellationToken);
         return app;
     }

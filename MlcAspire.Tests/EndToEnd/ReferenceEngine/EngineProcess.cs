@@ -33,10 +33,11 @@ internal sealed class EngineProcess : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts an engine on a free port; <paramref name="args"/> follow MODEL (the reference-tiny model unless <paramref name="model"/> is given).</summary>
-    public static EngineProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? model = null)
+    public static EngineProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? model = null, string? apiKey = null)
     {
         var port = FreePort();
-        var info = Command([model ?? RepositoryPaths.ReferenceTinyModel, .. args, "--host", "127.0.0.1", "--port", port.ToString()]);
+        string[] keyArgs = apiKey is null ? [] : ["--api-key", apiKey];
+        var info = Command([model ?? RepositoryPaths.ReferenceTinyModel, .. args, .. keyArgs, "--host", "127.0.0.1", "--port", port.ToString()]);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
@@ -44,6 +45,11 @@ internal sealed class EngineProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info };
         var engine = new EngineProcess(process, port);
+        if (apiKey is not null)
+        {
+            engine.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
         process.OutputDataReceived += (_, e) => engine.Record(e.Data);
         process.ErrorDataReceived += (_, e) => engine.Record(e.Data);
         process.Start();
@@ -57,7 +63,6 @@ internal sealed class EngineProcess : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ReadyTimeout);
-        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         while (true)
         {
             if (_process.HasExited)
@@ -67,22 +72,25 @@ internal sealed class EngineProcess : IAsyncDisposable
 
             try
             {
-                using var response = await probe.GetAsync("/v1/models", timeout.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+                request.Headers.Authorization = Client.DefaultRequestHeaders.Authorization;
+                using var response = await Client.SendAsync(request, timeout.Token);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }
+
+                // Readiness polling, as MLC's router does (every 0.1 s); the process gives no other signal.
+                await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
             }
             catch (HttpRequestException)
             {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"The engine at {BaseAddress} was not ready within {ReadyTimeout}:\n{Output}");
             }
-
-            // Readiness polling, as MLC's router does (every 0.1 s); the process gives no other signal.
-            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
         }
     }
 

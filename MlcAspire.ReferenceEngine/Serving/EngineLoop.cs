@@ -60,8 +60,8 @@ internal sealed class EngineLoop(
                 EngineLog.StepFailed(logger, ex);
                 foreach (var state in _live.Values.ToList())
                 {
-                    Drop(state);
                     state.Events.TryWrite(new RejectedEvent("The engine failed while serving this request."));
+                    Drop(state);
                 }
             }
 
@@ -120,6 +120,12 @@ internal sealed class EngineLoop(
                 if (end < 0 || end >= length)
                 {
                     Reject(request, $"prep_recv: end must satisfy 0 <= end < {length} (the prompt length), got {request.WindowEnd}.");
+                    return;
+                }
+
+                if (SequencePages.PagesFor(end) > cache.PageCount)
+                {
+                    Reject(request, $"prep_recv: the window [0:{end}] needs {SequencePages.PagesFor(end)} KV pages but the cache has {cache.PageCount}.");
                     return;
                 }
 

@@ -8,9 +8,14 @@ internal sealed class ManagedProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ManagedProcess(Process process) => _process = process;
+    private ManagedProcess(Process process)
+    {
+        _process = process;
+        Id = process.Id;
+    }
 
-    public int Id => _process.Id;
+    /// <summary>The process id, still known once the process has ended and been disposed.</summary>
+    public int Id { get; }
 
     /// <summary>Completes with the exit code once the process has ended and its output is drained.</summary>
     public Task<int> Completion => _exit.Task;

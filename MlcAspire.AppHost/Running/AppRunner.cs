@@ -44,7 +44,8 @@ internal sealed class AppRunner : IAsyncDisposable
         _appHostDll = appHostDll;
         _resources = plan.Resources.ToDictionary(r => r.Name, r => new RunningResource(r), StringComparer.Ordinal);
 
-        // Probes go straight to the resources: no proxy from the environment can capture them (spec §5.7 W14).
+        // One client for the runner's lifetime (a console host has no IHttpClientFactory). Probes go straight to the
+        // resources: no proxy from the environment can capture them (spec §5.7 W14).
         _probeClient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
     }
 
@@ -126,8 +127,8 @@ internal sealed class AppRunner : IAsyncDisposable
 
             _stopping = true;
             RunnerLog.Stopping(_logger);
-            await StopAsync([_resources[_plan.Router.Name]]);
-            await StopAsync([.. _plan.Engines.Select(e => _resources[e.Name])]);
+            await StopResourcesAsync([_resources[_plan.Router.Name]]);
+            await StopResourcesAsync([.. _plan.Engines.Select(e => _resources[e.Name])]);
             await StopHelperAsync();
             _watchdog?.Dispose();
             _stopped = true;
@@ -230,7 +231,15 @@ internal sealed class AppRunner : IAsyncDisposable
         var exitCode = await process.Completion.ConfigureAwait(false);
         _watchdog?.Forget(process.Id);
         var state = resource.Ended(exitCode, _stopping);
-        RunnerLog.ResourceEnded(_logger, resource.Plan.Name, process.Id, exitCode, state);
+        if (state == ResourceState.Stopped)
+        {
+            RunnerLog.ResourceStopped(_logger, resource.Plan.Name, process.Id);
+        }
+        else
+        {
+            // After startup the runner only reports: the router's own health checks take the engine out of rotation.
+            RunnerLog.ResourceEnded(_logger, resource.Plan.Name, process.Id, exitCode, state);
+        }
     }
 
     private async Task WaitReadyAsync(IReadOnlyList<RunningResource> resources, CancellationToken cancellationToken)
@@ -288,7 +297,7 @@ internal sealed class AppRunner : IAsyncDisposable
         }
     }
 
-    private async Task StopAsync(IReadOnlyList<RunningResource> resources)
+    private static async Task StopResourcesAsync(IReadOnlyList<RunningResource> resources)
     {
         foreach (var resource in resources)
         {

@@ -24,6 +24,10 @@ internal static partial class RunnerLog
         Message = "Stopping the router, then the engines, then any helper")]
     public static partial void Stopping(ILogger logger);
 
+    [LoggerMessage(EventId = 7, EventName = "ResourceStopped", Level = LogLevel.Information,
+        Message = "{ResourceName} (process {ProcessId}) stopped")]
+    public static partial void ResourceStopped(ILogger logger, string resourceName, int processId);
+
     [LoggerMessage(EventId = 6, EventName = "WatchdogUnavailable", Level = LogLevel.Warning,
         Message = "The orphan watchdog could not start; child processes may outlive a crashed AppHost")]
     public static partial void WatchdogUnavailable(ILogger logger, Exception exception);

@@ -5,3 +5,4 @@ global using MlcAspire.Router.Protocol;
 global using MlcAspire.Router.Scheduling;
 global using MlcAspire.Router.Telemetry;
 global using Microsoft.Extensions.Options;
+global using Microsoft.Extensions.DependencyInjection.Extensions;

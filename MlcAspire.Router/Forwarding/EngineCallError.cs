@@ -27,6 +27,9 @@ public enum EngineCallError
     /// <summary>Every attempt was preempted and retries ran out: 503.</summary>
     PreemptRetriesExhausted,
 
+    /// <summary>The KV window computed for the prompt breaks the MicroServing rules: 400, before any engine is called.</summary>
+    InvalidWindow,
+
     /// <summary>No engine of the needed role is configured: 503.</summary>
     NoEngine,
 }

@@ -41,21 +41,36 @@ public static class EngineErrorBody
             return TryReadJson(inner) ?? inner;
         }
 
-        return node switch
+        if (node is not JsonObject json)
         {
-            JsonObject { ["message"]: JsonValue message } => message.ToString(),
-            JsonObject { ["error"]: JsonObject { ["message"]: JsonValue message } } => message.ToString(),
-            JsonObject { ["detail"]: JsonValue detail } => detail.ToString(),
-            JsonObject { ["detail"]: JsonArray details } => string.Join("; ", details.Select(DescribeValidationError)),
+            return null;
+        }
+
+        if (json["message"] is JsonValue message)
+        {
+            return message.ToString();
+        }
+
+        if (json["error"] is JsonObject error && error["message"] is JsonValue errorMessage)
+        {
+            return errorMessage.ToString();
+        }
+
+        return json["detail"] switch
+        {
+            JsonValue detail => detail.ToString(),
+            JsonArray details => string.Join("; ", details.Select(DescribeValidationError)),
             _ => null,
         };
     }
 
-    private static string DescribeValidationError(JsonNode? detail) => detail switch
+    private static string DescribeValidationError(JsonNode? detail)
     {
-        JsonObject { ["msg"]: JsonValue msg, ["loc"]: JsonArray loc } =>
-            $"{string.Join('.', loc.Select(part => part?.ToString()))}: {msg}",
-        JsonObject { ["msg"]: JsonValue msg } => msg.ToString(),
-        _ => detail?.ToJsonString() ?? "",
-    };
+        if (detail is not JsonObject error || error["msg"] is not JsonValue msg)
+        {
+            return detail?.ToJsonString() ?? "";
+        }
+
+        return error["loc"] is JsonArray loc ? $"{string.Join('.', loc.Select(part => part?.ToString()))}: {msg}" : msg.ToString();
+    }
 }

@@ -9,6 +9,7 @@ public sealed record EngineFailure(EngineCallError Error, string Message, int En
     public int ClientStatusCode => Error switch
     {
         EngineCallError.EngineRejected => EngineStatusCode,
+        EngineCallError.InvalidWindow => (int)HttpStatusCode.BadRequest,
         EngineCallError.Timeout => (int)HttpStatusCode.GatewayTimeout,
         EngineCallError.PreemptRetriesExhausted or EngineCallError.NoEngine => (int)HttpStatusCode.ServiceUnavailable,
         EngineCallError.Canceled => 499,
@@ -19,7 +20,7 @@ public sealed record EngineFailure(EngineCallError Error, string Message, int En
     public string ErrorType => Error switch
     {
         EngineCallError.EngineRejected when EngineStatusCode == (int)HttpStatusCode.Unauthorized => OpenAIError.AuthenticationError,
-        EngineCallError.EngineRejected => OpenAIError.InvalidRequestError,
+        EngineCallError.EngineRejected or EngineCallError.InvalidWindow => OpenAIError.InvalidRequestError,
         _ => OpenAIError.ServerError,
     };
 

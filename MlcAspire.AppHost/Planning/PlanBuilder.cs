@@ -16,6 +16,12 @@ internal static class PlanBuilder
     /// <summary>MLC's fixed engine overrides (spec §1.2): <c>spec_draft_length=0</c> because its default is 0, not None.</summary>
     public const string MlcOverrides = "gpu_memory_utilization=0.8;spec_draft_length=0";
 
+    /// <summary>
+    /// The processes start where relative model paths resolve, so a .NET service is told where its own files
+    /// (appsettings.json) are; Aspire starts projects in their project folder instead.
+    /// </summary>
+    public const string ContentRootVariable = "ASPNETCORE_CONTENTROOT";
+
     private const string DotnetCommand = "dotnet";
     private const string ContainerHost = "0.0.0.0";
 
@@ -62,11 +68,17 @@ internal static class PlanBuilder
             ? $"{MlcOverrides};tensor_parallel_shards={gpus}"
             : MlcOverrides;
 
+        var environment = CommonEnvironment(options, name);
+        if (options.EngineKind == EngineKind.Reference)
+        {
+            environment[ContentRootVariable] = Path.GetDirectoryName(paths.ReferenceEngineDll)!;
+        }
+
         return new ResourcePlan(
             name,
             command,
             [.. prefix, .. ServeArgs(host, start)],
-            CommonEnvironment(options, name),
+            environment,
             new EndpointPlan(EndpointPlan.Http, Uri.UriSchemeHttp, host, port),
             EngineHealthPath,
             [],
@@ -102,6 +114,7 @@ internal static class PlanBuilder
         var endpoint = new EndpointPlan(EndpointPlan.Http, Uri.UriSchemeHttp, options.RouterHost, options.RouterPort);
         var environment = CommonEnvironment(options, RouterName);
         environment["ASPNETCORE_URLS"] = endpoint.Url.ToString().TrimEnd('/');
+        environment[ContentRootVariable] = Path.GetDirectoryName(paths.RouterDll)!;
         foreach (var engine in engines)
         {
             environment[ServiceDiscoveryKey(engine)] = engine.Endpoint.Url.ToString().TrimEnd('/');

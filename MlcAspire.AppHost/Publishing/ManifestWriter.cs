@@ -69,13 +69,13 @@ internal static class ManifestWriter
         ["type"] = "project.v0",
         ["path"] = Relative(manifestDirectory, Path.Combine(paths.RepositoryRoot, "MlcAspire.ReferenceEngine", "MlcAspire.ReferenceEngine.csproj")),
         ["args"] = new JsonArray([.. engine.Engine!.ContainerServeArgs.Select(a => JsonValue.Create(a))]),
-        ["env"] = Environment(engine.Environment),
+        ["env"] = Environment(engine.Environment.Where(e => e.Key != PlanBuilder.ContentRootVariable)),
         ["bindings"] = HttpBinding(engine.Endpoint.Port, external: false),
     };
 
     private static JsonObject Router(AppPlan plan, ProgramPaths paths, string manifestDirectory)
     {
-        var environment = Environment(plan.Router.Environment.Where(e => e.Key != "ASPNETCORE_URLS"));
+        var environment = Environment(plan.Router.Environment.Where(e => e.Key is not ("ASPNETCORE_URLS" or PlanBuilder.ContentRootVariable)));
 
         // Deployed, the router listens where the platform says (Aspire's project.v0 convention).
         environment["HTTP_PORTS"] = $"{{{plan.Router.Name}.bindings.http.targetPort}}";

@@ -305,7 +305,7 @@ internal sealed class AppRunner : IAsyncDisposable
             resource.Process?.KillTree();
         }
 
-        await Task.WhenAll(resources.Select(r => r.Process?.Completion ?? Task.FromResult(0)))
+        await Task.WhenAll(resources.Select(r => r.Completion))
             .WaitAsync(s_stopTimeout)
             .ConfigureAwait(false);
     }

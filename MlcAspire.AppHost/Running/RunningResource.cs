@@ -12,11 +12,15 @@ internal sealed class RunningResource(ResourcePlan plan)
 
     private ResourceState _state = ResourceState.NotStarted;
     private int? _exitCode;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ResourcePlan Plan => plan;
 
     public ManagedProcess? Process { get; private set; }
+
+    /// <summary>Completes once the end of the started process is recorded (at once if it never started).</summary>
+    public Task Completion => Process is null ? Task.CompletedTask : _ended.Task;
 
     public ResourceSnapshot Snapshot()
     {
@@ -67,6 +71,7 @@ internal sealed class RunningResource(ResourcePlan plan)
             Set(stopping || _state == ResourceState.Stopping
                 ? ResourceState.Stopped
                 : exitCode == 0 ? ResourceState.Exited : ResourceState.Failed);
+            _ended.TrySetResult();
             return _state;
         }
     }

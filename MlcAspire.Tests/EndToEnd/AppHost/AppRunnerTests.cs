@@ -1,6 +1,10 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using MlcAspire.AppHost.Running;
+using OpenAI;
 
 namespace MlcAspire.Tests.EndToEnd.AppHost;
 
@@ -44,10 +48,50 @@ public sealed class AppRunnerTests(TestingAppFixture fixture) : IClassFixture<Te
     }
 
     [Fact]
+    public async Task Router_ListsTheModel_ToTheOpenAIClient()
+    {
+        using var httpClient = fixture.App.CreateHttpClient("router");
+        var openAI = new OpenAIClient(new ApiKeyCredential("unused"), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(fixture.App.GetEndpoint("router"), "/v1"),
+            Transport = new HttpClientPipelineTransport(httpClient),
+        });
+
+        var models = await openAI.GetOpenAIModelClient().GetModelsAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["models/reference-tiny"], models.Value.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task Router_CompletesThroughTheDisaggregatedWorld_AsOneEngineAlone()
+    {
+        // Greedy output through prefill engine-0 -> KV push -> decode engine-1 equals engine-0's own answer only if
+        // the AppHost wired the world right: one uid, npes 2, PE starts 0 and 1, and the router's recv_rank.
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var request = new { prompt = "The quick brown fox jumps over the lazy dog", max_tokens = 12, temperature = 0 };
+        using var router = fixture.App.CreateHttpClient("router");
+        using var engine = fixture.App.CreateHttpClient("engine-0");
+
+        var throughRouter = await CompleteAsync(router, request, cancellationToken);
+        var alone = await CompleteAsync(engine, request, cancellationToken);
+
+        Assert.NotEmpty(throughRouter);
+        Assert.Equal(alone, throughRouter);
+    }
+
+    [Fact]
     public void UnknownResource_IsAnErrorThatListsTheResources()
     {
         var error = Assert.Throws<ArgumentException>(() => fixture.App.GetEndpoint("engine-9"));
 
         Assert.Contains("engine-0, engine-1, router", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> CompleteAsync(HttpClient client, object request, CancellationToken cancellationToken)
+    {
+        using var response = await client.PostAsJsonAsync(new Uri("/v1/completions", UriKind.Relative), request, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return completion.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!;
     }
 }

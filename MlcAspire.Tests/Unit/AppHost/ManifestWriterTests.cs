@@ -76,6 +76,7 @@ public sealed class ManifestWriterTests
         Assert.Equal("{engine-1.bindings.http.url}", (string?)router["env"]!["services__engine-1__http__0"]);
         Assert.Equal("Decode", (string?)router["env"]!["Router__Engines__1__Role"]);
         Assert.Null(router["env"]!["ASPNETCORE_URLS"]);
+        Assert.Null(router["env"]!["ASPNETCORE_CONTENTROOT"]);
         Assert.True((bool?)router["bindings"]!["http"]!["external"]);
     }
 

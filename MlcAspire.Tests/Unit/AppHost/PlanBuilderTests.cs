@@ -99,6 +99,7 @@ public sealed class PlanBuilderTests
             {
                 ["OTEL_SERVICE_NAME"] = "router",
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:8000",
+                ["ASPNETCORE_CONTENTROOT"] = "/repo/bin",
                 ["services__engine-0__http__0"] = "http://127.0.0.1:9001",
                 ["services__engine-1__http__0"] = "http://127.0.0.1:9002",
                 ["services__engine-2__http__0"] = "http://127.0.0.1:9003",
@@ -132,6 +133,7 @@ public sealed class PlanBuilderTests
              "--overrides", "gpu_memory_utilization=0.8;spec_draft_length=0;tensor_parallel_shards=2",
              "--host", "127.0.0.1", "--port", "8081"],
             plan.Engines[1].Args);
+        Assert.Equal("/repo/bin", plan.Engines[1].Environment["ASPNETCORE_CONTENTROOT"]);
         Assert.Equal("dotnet", plan.NvshmemHelper!.Command);
         Assert.Equal(["/repo/bin/MlcAspire.ReferenceEngine.dll", "--nvshmem-uid"], plan.NvshmemHelper.Args);
     }

@@ -30,8 +30,6 @@ internal sealed class OrphanWatchdog : IDisposable
         _input = input;
     }
 
-    public int ProcessId => _process.Id;
-
     public static OrphanWatchdog Start(string appHostDll, ResourceOutput output)
     {
         var process = ManagedProcess.Start("watchdog", DotnetHost.Command, [appHostDll, Flag], new Dictionary<string, string>(), Environment.CurrentDirectory, output);

@@ -13,7 +13,4 @@ internal sealed record ResourceSnapshot(
     int? ProcessId,
     Uri Url,
     IReadOnlyList<string> Devices,
-    int? ExitCode)
-{
-    public bool IsTerminal => State is ResourceState.Exited or ResourceState.Failed or ResourceState.Stopped;
-}
+    int? ExitCode);

@@ -86,7 +86,7 @@ internal static class TopologyReader
             PythonCommand = parser.String("--python") ?? defaults.PythonCommand,
             OtlpEndpoint = parser.String("--otlp-endpoint"),
         };
-        var timeoutSeconds = parser.Integer("--startup-timeout");
+        var timeoutSeconds = parser.PositiveInteger("--startup-timeout");
         var options = new AppHostOptions
         {
             Topology = topology,
@@ -185,6 +185,12 @@ internal static class TopologyReader
             null => null,
             var text when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
             var text => Fail<int?>(flag, $"expects an integer, got '{text}'", null),
+        };
+
+        public int? PositiveInteger(string flag) => Integer(flag) switch
+        {
+            <= 0 and var n => Fail<int?>(flag, $"expects a positive number of seconds, got {n}", null),
+            var n => n,
         };
 
         public double? Double(string flag) => String(flag) switch

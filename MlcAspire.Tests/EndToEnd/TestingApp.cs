@@ -64,9 +64,6 @@ internal sealed class TestingApp : IAsyncDisposable
     public Task<ResourceSnapshot> WaitForResourceHealthyAsync(string resourceName, CancellationToken cancellationToken) =>
         _runner.WaitForStateAsync(resourceName, state => state == ResourceState.Running, cancellationToken);
 
-    public Task<ResourceSnapshot> WaitForResourceAsync(string resourceName, Func<ResourceState, bool> predicate, CancellationToken cancellationToken) =>
-        _runner.WaitForStateAsync(resourceName, predicate, cancellationToken);
-
     /// <summary>Kills the resource's process tree, as a crash would, and returns the state the runner reports.</summary>
     public Task<ResourceSnapshot> KillResourceAsync(string resourceName, CancellationToken cancellationToken) =>
         _runner.KillAsync(resourceName, cancellationToken);

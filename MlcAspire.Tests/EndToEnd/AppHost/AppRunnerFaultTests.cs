@@ -15,6 +15,7 @@ public sealed class AppRunnerFaultTests
         await using (app)
         {
             await app.StartAsync(cancellationToken).WaitAsync(TestingApp.DefaultTimeout, cancellationToken);
+            await app.WaitForResourceHealthyAsync("router", cancellationToken).WaitAsync(TestingApp.PhaseTimeout, cancellationToken);
             processIds = [.. app.Resources.Select(r => r.ProcessId!.Value)];
 
             var killed = await app.KillResourceAsync("engine-2", cancellationToken).WaitAsync(TestingApp.PhaseTimeout, cancellationToken);

@@ -96,6 +96,7 @@ public sealed class TopologyReaderTests
     [InlineData("--router-mode least-loaded", "--router-mode: expects disagg or round-robin, got 'least-loaded'")]
     [InlineData("--engine-kind vllm", "--engine-kind: expects reference or mlc, got 'vllm'")]
     [InlineData("--endpoint-roles Prefill Encode", "--endpoint-roles: expects Prefill, Decode or Both for each engine, got 'Encode'")]
+    [InlineData("--startup-timeout 0", "--startup-timeout: expects a positive number of seconds, got 0")]
     [InlineData("--tensor-parallel 2", "--tensor-parallel: unknown flag")]
     [InlineData("--model-lib", "--model-lib: expects a value")]
     [InlineData("model-a model-b", "model: only one model may be given, got 'model-a' and 'model-b'")]

@@ -13,8 +13,8 @@ namespace MlcAspire.AppHost.Running;
 /// close. So the AppHost starts this small process (its own dll, <c>--watchdog</c>) with a pipe on its stdin
 /// and writes <c>+pid</c> / <c>-pid</c> lines as children start and end. When stdin reaches end of file,
 /// because the AppHost finished or died, the watchdog kills the process tree of every pid still listed.
-/// The watchdog ignores SIGINT: a Ctrl+C reaches the whole terminal process group, and the watchdog must
-/// still be there if the AppHost dies while stopping.
+/// The watchdog ignores SIGINT and SIGTERM: Ctrl+C (or a service manager's stop) reaches the whole process
+/// group, and the watchdog must still be there if the AppHost dies while stopping. It ends with its pipe.
 /// </remarks>
 internal sealed class OrphanWatchdog : IDisposable
 {
@@ -45,7 +45,14 @@ internal sealed class OrphanWatchdog : IDisposable
     {
         lock (_lock)
         {
-            _input.Dispose();
+            try
+            {
+                _input.Dispose();
+            }
+            catch (IOException)
+            {
+                // The watchdog is already gone (e.g. a signal to the whole process group): nothing to tell it.
+            }
         }
 
         _process.Dispose();
@@ -55,6 +62,7 @@ internal sealed class OrphanWatchdog : IDisposable
     public static async Task<int> RunAsync(TextReader input, CancellationToken cancellationToken)
     {
         using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
+        using var ignoreTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = true);
         var tracked = new HashSet<int>();
         while (await input.ReadLineAsync(cancellationToken) is { } line)
         {

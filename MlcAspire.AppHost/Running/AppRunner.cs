@@ -160,7 +160,7 @@ internal sealed class AppRunner : IAsyncDisposable
         {
             var devices = snapshot.Devices.Count == 0 ? "-" : string.Join(",", snapshot.Devices);
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"{snapshot.Name,-10} {snapshot.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {snapshot.State,-9} {snapshot.Url,-28} {devices}");
+                $"{snapshot.Name,-10} {snapshot.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {snapshot.State,-9} {snapshot.Url.GetLeftPart(UriPartial.Authority),-28} {devices}");
         }
 
         return table.ToString();

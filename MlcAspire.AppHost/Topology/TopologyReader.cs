@@ -116,6 +116,10 @@ internal static class TopologyReader
 
     private static string? ReadCommandLine(IReadOnlyList<string> args, Dictionary<string, List<string>> values)
     {
+        // argparse also takes --flag=value; split it so that one loop reads both forms.
+        args = [.. args.SelectMany(a => a.StartsWith("--", StringComparison.Ordinal) && a.IndexOf('=', StringComparison.Ordinal) is > 2 and var i
+            ? new[] { a[..i], a[(i + 1)..] }
+            : [a])];
         string? model = null;
         for (var i = 0; i < args.Count; i++)
         {

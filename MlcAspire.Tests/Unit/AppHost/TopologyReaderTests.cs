@@ -47,6 +47,16 @@ public sealed class TopologyReaderTests
     }
 
     [Fact]
+    public void EqualsForm_IsReadLikeArgparse()
+    {
+        var options = Read("--router-port=9000", "--endpoint-hosts=10.0.0.1,10.0.0.2", "--pd-balance-factor=0.5").Topology;
+
+        Assert.Equal(9000, options.RouterPort);
+        Assert.Equal(["10.0.0.1", "10.0.0.2"], options.EndpointHosts);
+        Assert.Equal(0.5, options.PdBalanceFactor);
+    }
+
+    [Fact]
     public void PortsAlone_GiveOneDefaultHostAndGpuPerEngine()
     {
         var options = Read("--endpoint-ports", "9001", "9002", "9003").Topology;

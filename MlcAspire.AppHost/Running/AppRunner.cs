@@ -155,12 +155,12 @@ internal sealed class AppRunner : IAsyncDisposable
     public string FormatTable()
     {
         var table = new StringBuilder();
-        table.AppendLine(CultureInfo.InvariantCulture, $"{"RESOURCE",-10} {"PID",-8} {"STATE",-9} {"URL",-28} GPUS");
+        table.AppendLine(CultureInfo.InvariantCulture, $"{"RESOURCE",-10} {"PID",-8} {"STATE",-10} {"URL",-28} GPUS");
         foreach (var snapshot in Snapshots)
         {
             var devices = snapshot.Devices.Count == 0 ? "-" : string.Join(",", snapshot.Devices);
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"{snapshot.Name,-10} {snapshot.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {snapshot.State,-9} {snapshot.Url.GetLeftPart(UriPartial.Authority),-28} {devices}");
+                $"{snapshot.Name,-10} {snapshot.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} {snapshot.State,-10} {snapshot.Url.GetLeftPart(UriPartial.Authority),-28} {devices}");
         }
 
         return table.ToString();
@@ -177,7 +177,7 @@ internal sealed class AppRunner : IAsyncDisposable
         {
             _watchdog = OrphanWatchdog.Start(_appHostDll, _output);
         }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
+        catch (ResourceStartException ex)
         {
             RunnerLog.WatchdogUnavailable(_logger, ex);
         }
@@ -219,7 +219,17 @@ internal sealed class AppRunner : IAsyncDisposable
     private void Launch(RunningResource resource, IReadOnlyDictionary<string, string> environment)
     {
         var plan = resource.Plan;
-        var process = ManagedProcess.Start(plan.Name, plan.Command, plan.Args, environment, _plan.WorkingDirectory, _output);
+        ManagedProcess process;
+        try
+        {
+            process = ManagedProcess.Start(plan.Name, plan.Command, plan.Args, environment, _plan.WorkingDirectory, _output);
+        }
+        catch (ResourceStartException)
+        {
+            resource.FailedToStart();
+            throw;
+        }
+
         _watchdog?.Track(process.Id);
         resource.Started(process);
         RunnerLog.ResourceStarted(_logger, plan.Name, process.Id);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace MlcAspire.AppHost.Running;
@@ -66,7 +67,16 @@ internal sealed class ManagedProcess : IDisposable
             }
         };
 
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            process.Dispose();
+            throw new ResourceStartException($"{name} could not start '{startInfo.FileName}': {ex.Message}");
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var managed = new ManagedProcess(process);

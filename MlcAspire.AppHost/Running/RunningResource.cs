@@ -51,6 +51,8 @@ internal sealed class RunningResource(ResourcePlan plan)
 
     public void Failed() => Transition(ResourceState.Starting, ResourceState.Failed);
 
+    public void FailedToStart() => Transition(ResourceState.NotStarted, ResourceState.Failed);
+
     public void Stopping()
     {
         lock (_lock)

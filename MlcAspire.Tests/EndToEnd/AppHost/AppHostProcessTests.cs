@@ -30,6 +30,20 @@ public sealed class AppHostProcessTests
     }
 
     [Fact]
+    public async Task MissingPython_FailsStartupWithCode1NamingTheResource()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var appHost = StartAppHost(["--engine-kind", "mlc", "--router-mode", "round-robin", "--python", "/nonexistent/python3"]);
+        _ = appHost.StandardOutput.ReadToEndAsync(cancellationToken);
+
+        var stderr = await appHost.StandardError.ReadToEndAsync(cancellationToken);
+        await appHost.WaitForExitAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);
+
+        Assert.Equal(1, appHost.ExitCode);
+        Assert.StartsWith("error: engine-0 could not start '/nonexistent/python3'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PublishWithAzdArguments_WritesAManifestValidAgainstTheAspireSchema()
     {
         var cancellationToken = TestContext.Current.CancellationToken;

@@ -329,15 +329,21 @@ internal sealed class EngineLoop(
         _prefixCache?.EvictUntilFree(needed);
         while (cache.FreePages < needed)
         {
-            var victim = _running.LastOrDefault(r => r != state && r.Phase == Phase.Running && r.Request.Kind != RequestKind.RemoteSend);
-            if (victim is null)
+            // As MLC, preempt from the back of the running queue: the newest request, which may be this one.
+            var preemptible = _running.Where(r => r.Phase == Phase.Running && r.Request.Kind != RequestKind.RemoteSend).ToList();
+            if (preemptible is [] || preemptible is [var only] && only == state)
             {
                 // Nothing else can give pages back: this request has reached the capacity of the cache.
                 FinishAll(state, "length");
                 return false;
             }
 
+            var victim = preemptible[^1];
             Preempt(victim);
+            if (victim == state)
+            {
+                return false;
+            }
         }
 
         return sequence.Pages.TryEnsureCapacity(positions);

@@ -22,6 +22,10 @@ public sealed class RouterOptions
     [MinLength(1)]
     public List<EngineOptions> Engines { get; set; } = [];
 
+    /// <summary>Largest completion body accepted (413 beyond); a full context window of text is far smaller.</summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>How many times a request the engine preempted is restarted from scratch before the client gets an error.</summary>
     [Range(0, 10)]
     public int MaxPreemptRetries { get; set; } = 3;

@@ -30,10 +30,17 @@ public static class CompletionsApi
         [AsParameters] CompletionServices services,
         CancellationToken cancellationToken)
     {
+        if (request.ContentLength > services.Options.Value.MaxRequestBodyBytes)
+        {
+            return Error(services, new RequestError(StatusCodes.Status413PayloadTooLarge,
+                $"The request body has {request.ContentLength} bytes; the limit is {services.Options.Value.MaxRequestBodyBytes}.", null, "request_too_large"));
+        }
+
         JsonNode? body;
         try
         {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            // A duplicate key would otherwise surface later, as an ArgumentException on first access.
+            body = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: cancellationToken);
         }
         catch (JsonException ex)
         {

@@ -146,9 +146,10 @@ public sealed class CompletionRelay(
             await context.Response.Body.FlushAsync(cancellationToken);
             return AttemptResult.Completed;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not JSON: {ex.Message}"));
+            // Not JSON, or JSON whose fields have the wrong types: the engine broke the protocol.
+            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not a completion chunk: {ex.Message}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -187,9 +188,10 @@ public sealed class CompletionRelay(
                 return AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not JSON: {ex.Message}"));
+            // Not JSON, or JSON whose fields have the wrong types: the engine broke the protocol.
+            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not a completion chunk: {ex.Message}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -11,6 +11,19 @@ public static class CompletionRequestParser
 {
     public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel)
     {
+        try
+        {
+            return ParseObject(node, configuredModel);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JSON that parses but cannot be read as .NET text, e.g. a string holding a lone UTF-16 surrogate.
+            return Fail($"The request body holds a value that cannot be read: {ex.Message}", null, "invalid_json");
+        }
+    }
+
+    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel)
+    {
         if (node is not JsonObject body)
         {
             return Fail("The request body must be a JSON object.", null, "invalid_json");
@@ -134,7 +147,11 @@ public static class CompletionRequestParser
             return RequestError.Invalid($"'{name}' must be a number.", name, "invalid_type");
         }
 
-        var number = value.GetValue<double>();
+        if (!value.TryGetValue<double>(out var number))
+        {
+            number = double.NaN;
+        }
+
         var tooLow = minimumExclusive ? number <= minimum : number < minimum;
         return tooLow || number > maximum || !double.IsFinite(number)
             ? RequestError.Invalid(
@@ -162,7 +179,7 @@ public static class CompletionRequestParser
                 return RequestError.Invalid($"'{name}' keys must be token ids; '{token}' is not.", name);
             }
 
-            if (bias is not JsonValue value || value.GetValueKind() != JsonValueKind.Number || Math.Abs(value.GetValue<double>()) > 100)
+            if (bias is not JsonValue value || !value.TryGetValue<double>(out var number) || !(Math.Abs(number) <= 100))
             {
                 return RequestError.Invalid($"'{name}' values must be numbers between -100 and 100.", name);
             }

@@ -218,6 +218,38 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
         await _client.WaitForIdleAsync(Token);
     }
 
+    [Theory]
+    [InlineData("data: not json\n\n")]
+    [InlineData("data: {\"choices\":[{\"index\":\"zero\",\"text\":5}]}\n\n")]
+    [InlineData("data: {\"choices\":[{\"index\":0,\"text\":[1]}]}\n\ndata: [DONE]\n\n")]
+    public async Task EngineSendsChunksThatBreakTheProtocol_Gets502_NotA500(string engineBody)
+    {
+        _engine.Handler = (context, _, _) => FakeEngine.WriteTextAsync(context, 200, engineBody, "text/event-stream");
+
+        using var response = await _client.PostCompletionAsync("""{"prompt":"x"}""", Token);
+
+        var error = await ReadErrorAsync(response, HttpStatusCode.BadGateway);
+        Assert.Equal("engine_invalid_response", error["code"]!.GetValue<string>());
+        await _client.WaitForIdleAsync(Token);
+    }
+
+    [Fact]
+    public async Task HostileRequests_NeverGetA5xx_AndNeverLeakLoad()
+    {
+        var hostile = new MlcAspire.Tests.EndToEnd.Reliability.HostileRequests(seed: 4);
+
+        for (var i = 0; i < 120; i++)
+        {
+            var (kind, body) = hostile.Next();
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await _client.PostAsync("/v1/completions", content, Token);
+            Assert.True((int)response.StatusCode < 500, $"{kind} #{i}: {System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, 300)])} -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Token)}");
+        }
+
+        await _client.WaitForIdleAsync(Token);
+    }
+
     private static async Task<JsonNode> ReadErrorAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         Assert.Equal(expected, response.StatusCode);

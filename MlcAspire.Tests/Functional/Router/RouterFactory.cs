@@ -12,10 +12,13 @@ namespace MlcAspire.Tests.Functional.Router;
 internal sealed class RouterFactory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     : WebApplicationFactory<RouterService::Program>
 {
-    public static string ModelDirectory { get; } = FindModelDirectory();
+    public static string ModelDirectory => RepositoryPaths.ReferenceTinyModel;
 
-    /// <summary>Settings for <paramref name="engines"/> (name, role, PE start, address) in the <c>Router__*</c> / <c>services__*</c> form.</summary>
-    public static Dictionary<string, string?> Settings(string mode, IReadOnlyList<(string Role, FakeEngine Engine)> engines, double balance = 0)
+    public static Dictionary<string, string?> Settings(string mode, IReadOnlyList<(string Role, FakeEngine Engine)> engines, double balance = 0) =>
+        Settings(mode, [.. engines.Select((e, k) => (e.Role, e.Engine.Address, k * 2))], balance);
+
+    /// <summary>Settings for <paramref name="engines"/> (role, address, PE start) in the <c>Router__*</c> / <c>services__*</c> form.</summary>
+    public static Dictionary<string, string?> Settings(string mode, IReadOnlyList<(string Role, Uri Address, int PeStart)> engines, double balance = 0)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -28,8 +31,8 @@ internal sealed class RouterFactory(IReadOnlyDictionary<string, string?> setting
         {
             settings[$"Router:Engines:{k}:Name"] = $"engine-{k}";
             settings[$"Router:Engines:{k}:Role"] = engines[k].Role;
-            settings[$"Router:Engines:{k}:PeStart"] = (k * 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            settings[$"services:engine-{k}:http:0"] = engines[k].Engine.Address.ToString().TrimEnd('/');
+            settings[$"Router:Engines:{k}:PeStart"] = engines[k].PeStart.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings[$"services:engine-{k}:http:0"] = engines[k].Address.ToString().TrimEnd('/');
         }
 
         return settings;
@@ -43,19 +46,5 @@ internal sealed class RouterFactory(IReadOnlyDictionary<string, string?> setting
         {
             builder.ConfigureServices(configureServices);
         }
-    }
-
-    private static string FindModelDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "models", "reference-tiny");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("models/reference-tiny was not found above the test binaries.");
     }
 }

@@ -1,28 +1,30 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using MlcAspire.ReferenceEngine.Protocol;
 
 namespace MlcAspire.ReferenceEngine.Apis;
 
 /// <summary>Reads a request body into <see cref="CompletionRequest"/>, answering malformed bodies with FastAPI's 422.</summary>
-internal static partial class CompletionRequestReader
+internal static class CompletionRequestReader
 {
     public static async Task<(CompletionRequest? Request, IResult? Error)> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
     {
-        JsonNode? body;
+        // A document, not a JsonNode: Python's json reader lets a repeated key win, a JsonObject would throw.
+        JsonDocument document;
         try
         {
-            body = await JsonNode.ParseAsync(httpRequest.Body, cancellationToken: cancellationToken);
+            document = await JsonDocument.ParseAsync(httpRequest.Body, cancellationToken: cancellationToken);
         }
         catch (JsonException ex)
         {
             return (null, EngineResults.Validation([new("json_invalid", new JsonArray("body", (int)(ex.BytePositionInLine ?? 0)), "JSON decode error", null)]));
         }
 
-        if (body is not JsonObject)
+        using var _ = document;
+        var body = document.RootElement;
+        if (body.ValueKind != JsonValueKind.Object)
         {
-            return (null, EngineResults.Validation([new("model_attributes_type", new JsonArray("body"), "Input should be a valid dictionary or object to extract fields from", body?.DeepClone())]));
+            return (null, EngineResults.Validation([new("model_attributes_type", new JsonArray("body"), "Input should be a valid dictionary or object to extract fields from", ToNode(body))]));
         }
 
         CompletionRequest? request;
@@ -30,23 +32,60 @@ internal static partial class CompletionRequestReader
         {
             request = body.Deserialize(EngineJson.Context.CompletionRequest);
         }
+        catch (InvalidOperationException)
+        {
+            return (null, NotUnicode("body"));
+        }
         catch (JsonException ex)
         {
             var field = ex.Path is { Length: > 2 } path ? path[2..] : "";
-            var input = FindInput(body, field);
-            var (type, expected) = ExpectedType().Match(ex.Message) is { Success: true } match ? Describe(match.Groups[1].Value) : ("value_error", "a valid value");
+            var input = ToNode(FindInput(body, field));
+            var (type, expected) = Describe(field.Split('.', '[')[0]);
             var missing = ex.Message.Contains("missing required properties", StringComparison.Ordinal);
             return (null, EngineResults.Validation([missing
-                ? new("missing", Location(field, "include_usage"), "Field required", input?.DeepClone())
-                : new(type, Location(field, null), $"Input should be {expected}", input?.DeepClone())]));
+                ? new("missing", Location(field, "include_usage"), "Field required", input)
+                : new(type, Location(field, null), $"Input should be {expected}", input)]));
         }
 
         if (request!.Prompt.ValueKind == JsonValueKind.Undefined)
         {
-            return (null, EngineResults.Validation([EngineResults.Invalid("prompt", "missing", "Field required", body.DeepClone())]));
+            return (null, EngineResults.Validation([EngineResults.Invalid("prompt", "missing", "Field required", ToNode(body))]));
+        }
+
+        if (!IsText(request.Prompt) || !IsText(request.Stop))
+        {
+            return (null, NotUnicode(IsText(request.Prompt) ? "stop" : "prompt"));
         }
 
         return (request, null);
+    }
+
+    /// <summary>
+    /// A lone surrogate escape (<c>\ud800</c>) is valid JSON but no text: it has no UTF-8 form to tokenise or match.
+    /// </summary>
+    private static IResult NotUnicode(string field) => EngineResults.Validation(
+        [new("string_unicode", field == "body" ? new JsonArray("body") : new JsonArray("body", field), "Input should be a valid string, unable to parse raw data as a unicode string", null)]);
+
+    private static bool IsText(JsonElement element)
+    {
+        try
+        {
+            foreach (var text in element.ValueKind switch
+            {
+                JsonValueKind.String => [element],
+                JsonValueKind.Array => element.EnumerateArray().Where(item => item.ValueKind == JsonValueKind.String),
+                _ => [],
+            })
+            {
+                _ = text.GetString();
+            }
+
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static JsonArray Location(string path, string? leaf)
@@ -65,15 +104,15 @@ internal static partial class CompletionRequestReader
         return location;
     }
 
-    private static JsonNode? FindInput(JsonNode body, string path)
+    private static JsonElement? FindInput(JsonElement body, string path)
     {
-        var node = body;
+        JsonElement? node = body;
         foreach (var part in path.Split(['.', '[', ']'], StringSplitOptions.RemoveEmptyEntries))
         {
             node = node switch
             {
-                JsonObject obj => obj[part],
-                JsonArray array when int.TryParse(part, out var index) && index < array.Count => array[index],
+                { ValueKind: JsonValueKind.Object } obj when obj.TryGetProperty(part, out var child) => child,
+                { ValueKind: JsonValueKind.Array } array when int.TryParse(part, out var index) && index < array.GetArrayLength() => array[index],
                 _ => null,
             };
         }
@@ -81,15 +120,15 @@ internal static partial class CompletionRequestReader
         return node;
     }
 
-    private static (string Type, string Expected) Describe(string clrType) => clrType switch
-    {
-        _ when clrType.Contains("Int", StringComparison.Ordinal) => ("int_type", "a valid integer"),
-        _ when clrType.Contains("Double", StringComparison.Ordinal) => ("float_type", "a valid number"),
-        _ when clrType.Contains("Boolean", StringComparison.Ordinal) => ("bool_type", "a valid boolean"),
-        "System.String" => ("string_type", "a valid string"),
-        _ => ("model_type", "a valid dictionary"),
-    };
+    private static JsonNode? ToNode(JsonElement? element) => element is { } value ? JsonNode.Parse(value.GetRawText()) : null;
 
-    [GeneratedRegex(@"converted to ([\w.`\[\]]+)")]
-    private static partial Regex ExpectedType();
+    /// <summary>pydantic's error type and wording for a field of the wrong JSON type.</summary>
+    private static (string Type, string Expected) Describe(string field) => field switch
+    {
+        "best_of" or "logprobs" or "max_tokens" or "n" or "seed" or "end" or "begin" or "recv_rank" => ("int_type", "a valid integer"),
+        "frequency_penalty" or "presence_penalty" or "temperature" or "top_p" => ("float_type", "a valid number"),
+        "echo" or "stream" => ("bool_type", "a valid boolean"),
+        "model" or "suffix" or "user" or "kv_addr_info" => ("string_type", "a valid string"),
+        _ => ("model_type", "a valid dictionary or instance of the field's model"),
+    };
 }

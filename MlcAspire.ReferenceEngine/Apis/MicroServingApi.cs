@@ -35,7 +35,7 @@ internal static class MicroServingApi
         {
             ReceivePreparedEvent reserved => TypedResults.Json(new PrepRecvResponse(reserved.KvAppendMetadata, reserved.PrefixMatchedLength), EngineJson.Context.PrepRecvResponse),
             RejectedEvent rejected => EngineResults.BadRequest(rejected.Message),
-            _ => EngineResults.BadRequest("The request has disconnected"),
+            _ => EngineResults.BadRequest("The request ended before this step completed (disconnected, or out of KV cache pages)."),
         };
     }
 
@@ -52,7 +52,7 @@ internal static class MicroServingApi
         {
             SendCompletedEvent => TypedResults.Json(new RemoteSendResponse(), EngineJson.Context.RemoteSendResponse),
             RejectedEvent rejected => EngineResults.BadRequest(rejected.Message),
-            _ => EngineResults.BadRequest("The request has disconnected"),
+            _ => EngineResults.BadRequest("The request ended before this step completed (disconnected, or out of KV cache pages)."),
         };
     }
 

@@ -73,15 +73,7 @@ internal sealed class PagedKvCache
         _data.AsSpan(sourcePage * PageSize * RowFloats, count * RowFloats).CopyTo(_data.AsSpan(targetPage * PageSize * RowFloats));
 
     /// <summary>Marks a page as a target for rows pushed by a remote engine (a reserved <c>prep_recv</c> window).</summary>
-    public void SetReceivable(int page, bool receivable)
-    {
-        if (receivable)
-        {
-            _data.AsSpan(page * PageSize * RowFloats, PageSize * RowFloats).Clear();
-        }
-
-        Volatile.Write(ref _receivable[page], receivable ? 1 : 0);
-    }
+    public void SetReceivable(int page, bool receivable) => Volatile.Write(ref _receivable[page], receivable ? 1 : 0);
 
     /// <summary>
     /// Writes one row pushed by a remote engine. Unlike NVSHMEM, rows aimed at pages that are not reserved for

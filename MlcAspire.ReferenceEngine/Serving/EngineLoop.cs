@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.Tokenizers;
+using MlcAspire.ReferenceEngine.Cli;
 using MlcAspire.ReferenceEngine.KvCache;
 using MlcAspire.ReferenceEngine.Model;
 using MlcAspire.ReferenceEngine.Telemetry;
@@ -14,6 +15,7 @@ namespace MlcAspire.ReferenceEngine.Serving;
 /// decode token. When pages run out it preempts the newest running request.
 /// </summary>
 internal sealed class EngineLoop(
+    EngineOptions options,
     EngineMailbox mailbox,
     EngineLimits limits,
     PagedKvCache cache,
@@ -38,6 +40,7 @@ internal sealed class EngineLoop(
     {
         // Leave the host's start-up path before the first (possibly long) step.
         await Task.Yield();
+        EngineLog.EngineStarted(logger, options.Model, options.Device, options.Mode, options.PrefixCacheMode, limits.KvPages, limits.MaxNumSequence);
         PublishStats();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -329,15 +332,21 @@ internal sealed class EngineLoop(
         _prefixCache?.EvictUntilFree(needed);
         while (cache.FreePages < needed)
         {
-            var victim = _running.LastOrDefault(r => r != state && r.Phase == Phase.Running && r.Request.Kind != RequestKind.RemoteSend);
-            if (victim is null)
+            // As MLC, preempt from the back of the running queue: the newest request, which may be this one.
+            var preemptible = _running.Where(r => r.Phase == Phase.Running && r.Request.Kind != RequestKind.RemoteSend).ToList();
+            if (preemptible is [] || preemptible is [var only] && only == state)
             {
                 // Nothing else can give pages back: this request has reached the capacity of the cache.
                 FinishAll(state, "length");
                 return false;
             }
 
+            var victim = preemptible[^1];
             Preempt(victim);
+            if (victim == state)
+            {
+                return false;
+            }
         }
 
         return sequence.Pages.TryEnsureCapacity(positions);

@@ -1,0 +1,259 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using MlcAspire.Tests.EndToEnd.Reliability;
+using static MlcAspire.Tests.EndToEnd.ReferenceEngine.EngineCalls;
+
+namespace MlcAspire.Tests.EndToEnd.ReferenceEngine;
+
+/// <summary>The engine's HTTP surface, byte for byte where MLC's shapes are fixed (spec §2–4).</summary>
+[Trait("Category", "EndToEnd")]
+public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassFixture<EngineWireFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Models_ListsTheModelArgumentAsGiven()
+    {
+        var body = await fixture.Debug.Client.GetStringAsync("/v1/models", Ct);
+
+        Assert.Matches(
+            $$"""^\{"object":"list","data":\[\{"id":"{{Regex.Escape(RepositoryPaths.ReferenceTinyModel)}}","created":\d+,"object":"model","owned_by":"MLC-LLM"\}\]\}$""",
+            body);
+    }
+
+    [Fact]
+    public async Task Completion_NonStream_HasMlcShapeWithNullsPresent()
+    {
+        using var response = await PostAsync(fixture.Debug.Client, "/v1/completions",
+            JsonNode.Parse("""{"prompt":"Hello world","max_tokens":5,"temperature":0,"user":"shape-1"}""")!, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Matches(
+            """^\{"id":"shape-1","choices":\[\{"finish_reason":"length","index":0,"logprobs":null,"text":".*"\}\],"created":\d+,"model":null,"object":"text_completion","usage":\{"prompt_tokens":\d+,"completion_tokens":5,"total_tokens":\d+,"extra":\{"prompt_tokens":\d+,"completion_tokens":5,"prefill_tokens":\d+,"decode_tokens":\d+,"jump_forward_tokens":0,.*"end_to_end_latency_s":[\d.eE-]+,"ttft_s":[\d.eE-]+,"inter_token_latency_s":[\d.eE-]+\}\}\}$""",
+            body);
+    }
+
+    [Fact]
+    public async Task Completion_Stream_IsSseFramedAndEndsWithDone()
+    {
+        var request = JsonNode.Parse("""{"prompt":[5,6,7,8],"max_tokens":6,"temperature":0,"stream":true,"stream_options":{"include_usage":true},"user":"sse-1"}""")!;
+        using var response = await PostAsync(fixture.Debug.Client, "/v1/completions", request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Matches("""^(data: \{"id":"sse-1","choices":\[(\{"finish_reason":(null|"length"),"index":0,"logprobs":null,"text":"[^\n]*"\})?\],"created":\d+,"model":null,"object":"text_completion","usage":(null|\{[^\n]+\})\}\n\n)+data: \[DONE\]\n\n$""", body);
+        var data = SseData(body);
+        var usage = JsonNode.Parse(data[^2])!;
+        Assert.Empty(usage["choices"]!.AsArray());
+        Assert.Equal(4, usage["usage"]!["prompt_tokens"]!.GetValue<int>());
+        Assert.Equal(6, usage["usage"]!["completion_tokens"]!.GetValue<int>());
+        Assert.All(data.SkipLast(2), chunk => Assert.Null(JsonNode.Parse(chunk)!["usage"]));
+    }
+
+    [Fact]
+    public async Task Completion_StreamWithoutIncludeUsage_HasNoUsageChunk()
+    {
+        using var response = await PostAsync(fixture.Debug.Client, "/v1/completions",
+            JsonNode.Parse("""{"prompt":[5,6,7,8],"max_tokens":3,"temperature":0,"stream":true}""")!, Ct);
+        var data = SseData(await response.Content.ReadAsStringAsync(Ct));
+
+        Assert.All(data.SkipLast(1), chunk => Assert.NotEmpty(JsonNode.Parse(chunk)!["choices"]!.AsArray()));
+        Assert.Equal("length", JoinStream(data).FinishReason);
+    }
+
+    [Fact]
+    public async Task UsageExtra_IsDroppedWithoutEnableDebug()
+    {
+        var completion = await PostOkAsync(fixture.Plain.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1,2,3],"max_tokens":2,"debug_config":{"ignore_eos":true}}""")!, Ct);
+
+        Assert.Contains("\"extra\":null", completion.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MicroServing_WithoutEnableDebug_IsRefused()
+    {
+        using var response = await PostAsync(fixture.Plain.Client, "/microserving/prep_recv",
+            JsonNode.Parse("""{"prompt":[1,2,3],"end":-1,"user":"no-debug","debug_config":{}}""")!, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("--enable-debug", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApiKey_GuardsOpenAiRoutesOnly()
+    {
+        using var anonymous = new HttpClient { BaseAddress = fixture.Plain.BaseAddress };
+
+        using var models = await anonymous.GetAsync("/v1/models", Ct);
+        using var metrics = await anonymous.GetAsync("/metrics", Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, models.StatusCode);
+        Assert.Equal("""{"detail":"Invalid API Key"}""", await models.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+    }
+
+    [Fact]
+    public async Task BadRequest_IsDoubleEncoded()
+    {
+        using var response = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1,2],"best_of":2}""")!, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("\"{\\\"object\\\":\\\"error\\\",\\\"message\\\":\\\"Request fields \\\\\\\"best_of\\\\\\\" are not supported right now.\\\",\\\"code\\\":400}\"", body);
+        var inner = JsonNode.Parse(JsonNode.Parse(body)!.GetValue<string>())!;
+        Assert.Equal(400, inner["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task PromptLongerThanTheContextWindow_Is400()
+    {
+        using var response = await PostAsync(fixture.Debug.Client, "/v1/completions",
+            new JsonObject { ["prompt"] = new JsonArray([.. Enumerable.Range(0, 4097).Select(_ => (JsonNode)7)]) }, Ct);
+        var inner = JsonNode.Parse(JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!.GetValue<string>())!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Request prompt has 4097 tokens in total, larger than the model input length limit 4096.", inner["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ValidationError_Is422WithFastApiDetail()
+    {
+        using var wrongType = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1],"n":"many"}""")!, Ct);
+        using var missing = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"max_tokens":1}""")!, Ct);
+        using var outOfRange = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1],"logprobs":9}""")!, Ct);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongType.StatusCode);
+        Assert.Matches("""^\{"detail":\[\{"type":"int_type","loc":\["body","n"\],"msg":"Input should be a valid integer","input":"many"\}\]\}$""", await wrongType.Content.ReadAsStringAsync(Ct));
+        Assert.Matches("""^\{"detail":\[\{"type":"missing","loc":\["body","prompt"\],"msg":"Field required",""", await missing.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, outOfRange.StatusCode);
+        Assert.Contains("\"loc\":[\"body\",\"logprobs\"]", await outOfRange.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DuplicateUserId_WhileInFlight_Is400AndLeavesTheFirstRequestAlone()
+    {
+        var body = JsonNode.Parse("""{"prompt":[9,9,9],"max_tokens":3000,"stream":true,"user":"dup-id","debug_config":{"ignore_eos":true}}""")!;
+        using var first = await PostAsync(fixture.Debug.Client, "/v1/completions", body, Ct, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await first.Content.ReadAsStreamAsync(Ct));
+        Assert.StartsWith("data: ", await reader.ReadLineAsync(Ct), StringComparison.Ordinal);
+
+        using var second = await PostAsync(fixture.Debug.Client, "/v1/completions", body, Ct);
+        var inner = JsonNode.Parse(JsonNode.Parse(await second.Content.ReadAsStringAsync(Ct))!.GetValue<string>())!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Contains("dup-id", inner["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, (await fixture.Debug.MetricsAsync(Ct))["mlc_reference_running_requests"]);
+    }
+
+    [Fact]
+    public async Task ClientDisconnect_MidStream_AbortsAndFreesPages()
+    {
+        var body = JsonNode.Parse("""{"prompt":[3,1,4,1,5,9,2,6],"max_tokens":3000,"stream":true,"user":"leaver","debug_config":{"ignore_eos":true}}""")!;
+        using (var response = await PostAsync(fixture.Debug.Client, "/v1/completions", body, Ct, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+            Assert.StartsWith("data: ", await reader.ReadLineAsync(Ct), StringComparison.Ordinal);
+        }
+
+        await fixture.Debug.WaitIdleAsync(Ct);
+    }
+
+    [Fact]
+    public async Task PrepRecvMetadata_DecodesToTheSpecLayout()
+    {
+        var body = JsonNode.Parse("""{"prompt":[],"max_tokens":2,"stream":true,"user":"meta-1","debug_config":{}}""")!;
+        body["prompt"] = new JsonArray([.. Prompt(seed: 11, 40).Select(t => (JsonNode)t)]);
+        body["end"] = -1;
+
+        var prepared = await PostOkAsync(fixture.Debug.Client, "/microserving/prep_recv", body, Ct);
+        var metadata = prepared["kv_append_metadata"]!.GetValue<string>();
+        var json = Encoding.UTF8.GetString(Convert.FromBase64String(metadata).AsSpan(8));
+
+        Assert.Equal(0, prepared["prefix_matched_length"]!.GetValue<int>());
+        Assert.Matches("""^\[1,\d+,39\]$""", json);
+        Assert.Equal(0, DecodeMetadata(metadata)[1] % 16);
+        Assert.Equal(1, (await fixture.Debug.MetricsAsync(Ct))["mlc_reference_parked_requests"]);
+
+        body.AsObject().Remove("end");
+        body["begin"] = 39;
+        using (var release = await PostAsync(fixture.Debug.Client, "/microserving/start_generate", body, Ct, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        }
+
+        await fixture.Debug.WaitIdleAsync(Ct);
+    }
+
+    [Fact]
+    public async Task MicroServingWindowViolations_AreAnsweredAndTheEngineStaysHealthy()
+    {
+        var body = JsonNode.Parse("""{"prompt":[1,2,3,4],"user":"window-1","debug_config":{}}""")!;
+        body["end"] = 4;
+        using var endAtLength = await PostAsync(fixture.Debug.Client, "/microserving/prep_recv", body, Ct);
+        body["begin"] = 0;
+        using var unknown = await PostAsync(fixture.Debug.Client, "/microserving/start_generate", body, Ct);
+        var remoteSend = JsonNode.Parse("""{"prompt":[1,2,3,4],"user":"window-2","begin":0,"end":3,"recv_rank":1}""")!;
+        remoteSend["kv_addr_info"] = EncodeMetadata("[1,32,3]");
+        using var noWorld = await PostAsync(fixture.Debug.Client, "/microserving/remote_send", remoteSend, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, endAtLength.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, noWorld.StatusCode);
+        Assert.Contains("NVSHMEM", await noWorld.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        await PostOkAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1,2],"max_tokens":1}""")!, Ct);
+        await fixture.Debug.WaitIdleAsync(Ct);
+    }
+
+    [Fact]
+    public async Task SeededSampling_IsTheSameAcrossProcesses()
+    {
+        var request = JsonNode.Parse("""{"prompt":"Once upon a time","max_tokens":24,"temperature":0.9,"top_p":0.9,"seed":42,"n":2}""")!;
+
+        var first = await PostOkAsync(fixture.Debug.Client, "/v1/completions", request, Ct);
+        var second = await PostOkAsync(fixture.Plain.Client, "/v1/completions", request, Ct);
+
+        Assert.Equal(first["choices"]!.ToJsonString(), second["choices"]!.ToJsonString());
+        Assert.Equal(2, first["choices"]!.AsArray().Count);
+        Assert.NotEqual(first["choices"]![0]!["text"]!.GetValue<string>(), first["choices"]![1]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task EchoSuffixAndStop_ShapeTheText()
+    {
+        var greedy = await PostOkAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":"The engine","max_tokens":16,"temperature":0}""")!, Ct);
+        var text = greedy["choices"]![0]!["text"]!.GetValue<string>();
+        var stop = text.Substring(4, 3);
+
+        var echoed = await PostOkAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":"The engine","max_tokens":16,"temperature":0,"echo":true,"suffix":"<end>"}""")!, Ct);
+        var stopped = await PostOkAsync(fixture.Debug.Client, "/v1/completions", new JsonObject
+        {
+            ["prompt"] = "The engine", ["max_tokens"] = 16, ["temperature"] = 0, ["stop"] = new JsonArray(stop),
+        }, Ct);
+
+        Assert.Equal("The engine" + text + "<end>", echoed["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(text[..text.IndexOf(stop, StringComparison.Ordinal)], stopped["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal("stop", stopped["choices"]![0]!["finish_reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task HostileRequests_NeverGetA5xx()
+    {
+        var hostile = new HostileRequests(seed: 1234);
+        for (var i = 0; i < 150; i++)
+        {
+            var (kind, body) = hostile.Next();
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await fixture.Debug.Client.PostAsync("/v1/completions", content, Ct);
+
+            Assert.True((int)response.StatusCode < 500, $"{kind} body got {(int)response.StatusCode}: {Encoding.UTF8.GetString(body[..Math.Min(body.Length, 200)])}");
+        }
+
+        await fixture.Debug.WaitIdleAsync(Ct);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using static MlcAspire.Tests.EndToEnd.ReferenceEngine.EngineCalls;
+
+namespace MlcAspire.Tests.EndToEnd.ReferenceEngine;
+
+/// <summary>An engine whose KV cache holds 16 pages (256 positions), so two long generations cannot both fit.</summary>
+public sealed class SmallEngineFixture : IAsyncLifetime
+{
+    internal EngineProcess Engine { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Engine = EngineProcess.Start(["--enable-debug", "--prefix-cache-mode", "disable", "--overrides", "max_total_seq_length=256;max_num_sequence=4;prefill_chunk_size=64"]);
+        await Engine.WaitReadyAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync() => await Engine.DisposeAsync();
+}
+
+/// <summary>When pages run out the newest running request is preempted: recomputed later, or ended with "preempt" in disaggregation.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed class PreemptionTests(SmallEngineFixture fixture) : IClassFixture<SmallEngineFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ConcurrentLongRequests_ArePreemptedAndStillMatchTheirSoloOutput()
+    {
+        var client = fixture.Engine.Client;
+        var first = GreedyBody(Prompt(seed: 601, 40), maxTokens: 150);
+        var second = GreedyBody(Prompt(seed: 602, 40), maxTokens: 150);
+        var soloFirst = ReadGeneration(await PostOkAsync(client, "/v1/completions", first, Ct));
+        var soloSecond = ReadGeneration(await PostOkAsync(client, "/v1/completions", second, Ct));
+        var preemptionsBefore = (await fixture.Engine.MetricsAsync(Ct))["mlc_reference_preemptions_total"];
+
+        var together = await Task.WhenAll(
+            PostOkAsync(client, "/v1/completions", first, Ct),
+            PostOkAsync(client, "/v1/completions", second, Ct));
+
+        Assert.True((await fixture.Engine.MetricsAsync(Ct))["mlc_reference_preemptions_total"] > preemptionsBefore);
+        Assert.True(ReadGeneration(together[0]).SameTokensAs(soloFirst));
+        Assert.True(ReadGeneration(together[1]).SameTokensAs(soloSecond));
+        await fixture.Engine.WaitIdleAsync(Ct);
+    }
+
+    [Fact]
+    public async Task DisaggregatedRequest_WhenPreempted_EndsWithFinishReasonPreempt()
+    {
+        var client = fixture.Engine.Client;
+        var running = GreedyBody(Prompt(seed: 603, 40), maxTokens: 150);
+        running["stream"] = true;
+        using var runningResponse = await PostAsync(client, "/v1/completions", running, Ct, HttpCompletionOption.ResponseHeadersRead);
+        var runningBody = runningResponse.Content.ReadAsStringAsync(Ct);
+
+        // A zero-length KV window (end = 0): nothing to send, so start_generate prefills the whole prompt on this engine.
+        var disaggregated = GreedyBody(Prompt(seed: 604, 40), maxTokens: 150, user: "to-preempt");
+        disaggregated["stream"] = true;
+        disaggregated["stream_options"] = new JsonObject { ["include_usage"] = true };
+        disaggregated["end"] = 0;
+        var prepared = await PostOkAsync(client, "/microserving/prep_recv", disaggregated, Ct);
+        Assert.Equal("[0]", DecodeMetadataJson(prepared["kv_append_metadata"]!.GetValue<string>()));
+        disaggregated.Remove("end");
+        disaggregated["begin"] = 0;
+        using var generated = await PostAsync(client, "/microserving/start_generate", disaggregated, Ct);
+        var data = SseData(await generated.Content.ReadAsStringAsync(Ct));
+
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        Assert.Equal("preempt", JoinStream(data).FinishReason);
+        Assert.Equal(0, JsonNode.Parse(data[^2])!["usage"]!["completion_tokens"]!.GetValue<int>());
+        Assert.Equal("length", JoinStream(SseData(await runningBody)).FinishReason);
+        await fixture.Engine.WaitIdleAsync(Ct);
+    }
+
+    private static string DecodeMetadataJson(string metadata) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(metadata).AsSpan(8));
+}

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.Tokenizers;
+using MlcAspire.ReferenceEngine.Cli;
 using MlcAspire.ReferenceEngine.KvCache;
 using MlcAspire.ReferenceEngine.Model;
 using MlcAspire.ReferenceEngine.Telemetry;
@@ -14,6 +15,7 @@ namespace MlcAspire.ReferenceEngine.Serving;
 /// decode token. When pages run out it preempts the newest running request.
 /// </summary>
 internal sealed class EngineLoop(
+    EngineOptions options,
     EngineMailbox mailbox,
     EngineLimits limits,
     PagedKvCache cache,
@@ -38,6 +40,7 @@ internal sealed class EngineLoop(
     {
         // Leave the host's start-up path before the first (possibly long) step.
         await Task.Yield();
+        EngineLog.EngineStarted(logger, options.Model, options.Device, options.Mode, options.PrefixCacheMode, limits.KvPages, limits.MaxNumSequence);
         PublishStats();
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,0 +1,42 @@
+namespace MlcAspire.AppHost.Topology;
+
+/// <summary>
+/// The deployment to run: MLC's <c>mlc_llm router</c> options (spec §1.1) plus engine roles, engine kind,
+/// the Python command and an OTLP endpoint. Engine <c>i</c> is position <c>i</c> of every per-engine list.
+/// </summary>
+internal sealed record TopologyOptions
+{
+    public const string DefaultModel = "models/reference-tiny";
+
+    public string Model { get; init; } = DefaultModel;
+
+    public string? ModelLib { get; init; }
+
+    public RouterMode RouterMode { get; init; } = RouterMode.Disagg;
+
+    public string RouterHost { get; init; } = "127.0.0.1";
+
+    public int RouterPort { get; init; } = 8000;
+
+    public IReadOnlyList<string> EndpointHosts { get; init; } = ["127.0.0.1", "127.0.0.1"];
+
+    public IReadOnlyList<int> EndpointPorts { get; init; } = [8080, 8081];
+
+    public IReadOnlyList<int> EndpointNumGpus { get; init; } = [1, 1];
+
+    /// <summary>Explicit roles; when null, <see cref="TopologyDefaults.Roles"/> applies MLC's layout.</summary>
+    public IReadOnlyList<EngineRole>? EndpointRoles { get; init; }
+
+    public bool EnablePrefixCache { get; init; }
+
+    public double PdBalanceFactor { get; init; }
+
+    public EngineKind EngineKind { get; init; } = EngineKind.Reference;
+
+    public string PythonCommand { get; init; } = "python3";
+
+    /// <summary>Given to every process as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> when set.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    public int EngineCount => EndpointPorts.Count;
+}

@@ -1,0 +1,14 @@
+namespace MlcAspire.Router;
+
+/// <summary>One engine behind the router: <c>Router__Engines__&lt;k&gt;__*</c>.</summary>
+/// <remarks>Checked by <see cref="RouterOptionsValidator"/>: DataAnnotations do not reach into list items.</remarks>
+public sealed class EngineOptions
+{
+    /// <summary>The engine's logical name (<c>engine-0</c>); the router calls <c>http://engine-0</c> through service discovery.</summary>
+    public string Name { get; set; } = "";
+
+    public EngineRole Role { get; set; } = EngineRole.Both;
+
+    /// <summary>The engine's first NVSHMEM PE, sent as <c>recv_rank</c> when it receives KV.</summary>
+    public int PeStart { get; set; }
+}

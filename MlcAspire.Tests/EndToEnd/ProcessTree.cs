@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace MlcAspire.Tests.EndToEnd;
+
+/// <summary>Linux process facts the end-to-end tests assert on: descendants, liveness, signals.</summary>
+internal static class ProcessTree
+{
+    public const int SigInt = 2;
+    public const int SigKill = 9;
+
+    /// <summary>Every descendant of <paramref name="processId"/>, read from /proc's children lists.</summary>
+    public static IReadOnlyList<int> Descendants(int processId)
+    {
+        var result = new List<int>();
+        var pending = new Stack<int>([processId]);
+        while (pending.TryPop(out var pid))
+        {
+            foreach (var child in Children(pid))
+            {
+                result.Add(child);
+                pending.Push(child);
+            }
+        }
+
+        return result;
+    }
+
+    public static bool IsAlive(int processId)
+    {
+        // A zombie (state Z) has ended; only its parent has not reaped it yet.
+        var stat = $"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/stat";
+        return File.Exists(stat) && ReadState(stat) != 'Z';
+    }
+
+    /// <summary>Waits until the process has ended, whoever its parent is.</summary>
+    public static async Task WaitForExitAsync(int processId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (ArgumentException)
+        {
+            // Already gone.
+        }
+    }
+
+    public static void Signal(int processId, int signal) => Assert.Equal(0, Kill(processId, signal));
+
+    private static IEnumerable<int> Children(int processId)
+    {
+        var tasks = $"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/task";
+        if (!Directory.Exists(tasks))
+        {
+            return [];
+        }
+
+        return Directory.GetDirectories(tasks)
+            .Select(task => Path.Combine(task, "children"))
+            .Where(File.Exists)
+            .SelectMany(file => File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(pid => int.Parse(pid, CultureInfo.InvariantCulture))
+            .Distinct();
+    }
+
+    private static char ReadState(string statPath)
+    {
+        try
+        {
+            var stat = File.ReadAllText(statPath);
+            return stat[(stat.LastIndexOf(')') + 2)..][0];
+        }
+        catch (IOException)
+        {
+            return 'Z';
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int processId, int signal);
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using MlcAspire.AppHost;
+using MlcAspire.AppHost.Planning;
+using MlcAspire.AppHost.Running;
+using MlcAspire.AppHost.Topology;
+
+namespace MlcAspire.Tests.EndToEnd;
+
+/// <summary>
+/// The AppHost's deployment, started by its own runner, in the shape of Aspire's DistributedApplicationTestingBuilder
+/// (Aspire.Hosting.Testing is not served here, see ARCHITECTURE.md): created from the same arguments the AppHost
+/// takes with every port replaced by a free one, held with <c>await using</c>, started with
+/// <c>StartAsync(ct).WaitAsync(timeout, ct)</c>, reached by resource name.
+/// </summary>
+internal sealed class TestingApp : IAsyncDisposable
+{
+    /// <summary>The budget of each startup phase (uid, engines, router); the processes usually need a few seconds.</summary>
+    public static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The budget of a whole start, for <c>StartAsync(ct).WaitAsync(DefaultTimeout, ct)</c>.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(150);
+
+    private readonly AppRunner _runner;
+
+    private TestingApp(AppPlan plan)
+    {
+        Plan = plan;
+        var paths = ProgramPaths.FromBuild();
+        _runner = new AppRunner(plan, new RunnerOptions { PhaseTimeout = PhaseTimeout }, new ResourceOutput(TextWriter.Null), paths.AppHostDll, NullLogger<AppRunner>.Instance);
+    }
+
+    public AppPlan Plan { get; }
+
+    public IReadOnlyList<ResourceSnapshot> Resources => _runner.Snapshots;
+
+    /// <summary>Plans the topology the AppHost would run for <paramref name="args"/>, on free ports.</summary>
+    public static TestingApp Create(params string[] args)
+    {
+        var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
+        var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
+        var ports = FreePorts(topology.EngineCount + 1);
+        topology = topology with { RouterPort = ports[0], EndpointPorts = ports[1..] };
+        if (TopologyValidator.Validate(topology, GpuInventory.Count()) is { } error)
+        {
+            throw new ArgumentException(error, nameof(args));
+        }
+
+        var paths = ProgramPaths.FromBuild();
+        var workingDirectory = ModelLocation.WorkingDirectory(topology.Model, Environment.CurrentDirectory, paths.RepositoryRoot);
+        return new TestingApp(PlanBuilder.Build(topology, paths, workingDirectory));
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => _runner.StartAsync(cancellationToken);
+
+    public Uri GetEndpoint(string resourceName) => _runner.GetEndpoint(resourceName);
+
+    public HttpClient CreateHttpClient(string resourceName) => new() { BaseAddress = GetEndpoint(resourceName) };
+
+    public ResourceSnapshot GetResource(string resourceName) => _runner.GetSnapshot(resourceName);
+
+    public Task<ResourceSnapshot> WaitForResourceHealthyAsync(string resourceName, CancellationToken cancellationToken) =>
+        _runner.WaitForStateAsync(resourceName, state => state == ResourceState.Running, cancellationToken);
+
+    /// <summary>Kills the resource's process tree, as a crash would, and returns the state the runner reports.</summary>
+    public Task<ResourceSnapshot> KillResourceAsync(string resourceName, CancellationToken cancellationToken) =>
+        _runner.KillAsync(resourceName, cancellationToken);
+
+    public ValueTask DisposeAsync() => _runner.DisposeAsync();
+
+    /// <summary>Free TCP ports from the OS, all held at once so that none is handed out twice.</summary>
+    internal static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
+    }
+}

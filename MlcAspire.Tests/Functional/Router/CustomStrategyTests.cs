@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using MlcAspire.Router;
+using MlcAspire.Router.Forwarding;
+using MlcAspire.Router.Scheduling;
+
+namespace MlcAspire.Tests.Functional.Router;
+
+/// <summary>The extension point: a strategy of one's own, registered through DI, replaces the built-in ones.</summary>
+[Trait("Category", "Functional")]
+public sealed class CustomStrategyTests : IAsyncLifetime
+{
+    private FakeEngine _short = null!;
+    private FakeEngine _long = null!;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _short = await FakeEngine.StartAsync(Token);
+        _long = await FakeEngine.StartAsync(Token);
+        _short.Handler = (context, _, body) => FakeEngine.StreamTextAsync(context, body, "short");
+        _long.Handler = (context, _, body) => FakeEngine.StreamTextAsync(context, body, "long");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _short.DisposeAsync();
+        await _long.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StrategyRegisteredInDI_DecidesWhereEachRequestGoes()
+    {
+        await using var router = new RouterFactory(
+            RouterFactory.Settings("round-robin", [("Both", _short), ("Both", _long)]),
+            services => services.AddSingleton<ICompletionStrategy, PromptLengthStrategy>());
+        using var client = router.CreateClient();
+
+        using var shortResponse = await client.PostCompletionAsync("""{"prompt":"hi"}""", Token);
+        using var longResponse = await client.PostCompletionAsync("""{"prompt":"a prompt long enough to go to the long engine"}""", Token);
+
+        Assert.Equal(HttpStatusCode.OK, shortResponse.StatusCode);
+        Assert.Equal("short", JsonNode.Parse(await shortResponse.Content.ReadAsStringAsync(Token))!["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal("long", JsonNode.Parse(await longResponse.Content.ReadAsStringAsync(Token))!["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Single(_short.Requests);
+        Assert.Single(_long.Requests);
+        await client.WaitForIdleAsync(Token);
+    }
+
+    /// <summary>Sends short text prompts to engine-0 and the rest to engine-1, keeping the router's load accounting.</summary>
+    private sealed class PromptLengthStrategy(EngineScheduler scheduler, EngineClient client) : ICompletionStrategy
+    {
+        public bool RequiresPromptTokens => false;
+
+        public async ValueTask<CompletionStart> StartAsync(CompletionAttempt attempt, CancellationToken cancellationToken)
+        {
+            var target = (attempt.Request.PromptText?.Length ?? 0) < 10 ? scheduler.Engines[0] : scheduler.Engines[1];
+            var lease = scheduler.Acquire(EngineSelection.Any, exclude: scheduler.Engines.Single(e => e != target))!;
+            var timeout = new ActivityTimeout(TimeProvider.System, TimeSpan.FromMinutes(1), cancellationToken);
+            var response = await client.SendAsync(lease.Engine, "v1/completions", nameof(EngineRole.Both), attempt.RequestId,
+                attempt.Request.CreateEngineBody(attempt.RequestId), timeout, cancellationToken);
+            if (response.Failure is { } failure)
+            {
+                timeout.Dispose();
+                return CompletionStart.Failed(failure, lease);
+            }
+
+            return CompletionStart.Started(response, timeout, lease);
+        }
+    }
+}

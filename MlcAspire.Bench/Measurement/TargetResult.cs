@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MlcAspire.Bench.Measurement;
 
 /// <summary>What one target did in one experiment. Latencies are in milliseconds, over successful requests.</summary>
@@ -15,8 +17,8 @@ internal sealed record TargetResult(
     Distribution MeanChunkLatencyMs,
     double? ProxyCpuCores,
     double? ProxyCpuMsPerRequest,
-    double? ProxyPeakRssMiB,
-    IReadOnlyList<double> ProxyRssMiBBySlice)
+    [property: JsonPropertyName("proxy_peak_rss_mib")] double? ProxyPeakRssMiB,
+    [property: JsonPropertyName("proxy_rss_mib_by_slice")] IReadOnlyList<double> ProxyRssMiBBySlice)
 {
     public static TargetResult From(string target, SampleSink sink)
     {

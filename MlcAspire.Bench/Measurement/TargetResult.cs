@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace MlcAspire.Bench.Measurement;
 
-/// <summary>What one target did in one experiment. Latencies are in milliseconds, over successful requests.</summary>
+/// <summary>What one target did in one experiment. Rates and latencies count successful requests only (a fast
+/// error must not look like throughput); latencies are in milliseconds.</summary>
 internal sealed record TargetResult(
     string Target,
     int Requests,
@@ -34,7 +35,7 @@ internal sealed record TargetResult(
             samples.Length - ok.Length,
             errors,
             seconds,
-            seconds > 0 ? samples.Length / seconds : 0,
+            seconds > 0 ? ok.Length / seconds : 0,
             seconds > 0 ? ok.Sum(s => (double)s.OutputTokens) / seconds : 0,
             Distribution.Of([.. ok.Select(s => Distribution.TicksToMs(s.TimeToFirstToken))]),
             Distribution.Of([.. streamed.Where(s => s.OutputTokens > 1)

@@ -44,16 +44,8 @@ internal static class BenchRun
         var preset = PresetCatalog.Find(options.Preset) ?? throw new ArgumentException($"Unknown preset '{options.Preset}'.", nameof(options));
         var started = DateTimeOffset.UtcNow;
         using var http = BenchHttp.Create(preset.MaxConcurrency(options) + 16);
-        ITopologyStarter starter = options.Engines.Count > 0
-            ? new AttachedTopologyStarter(options.Engines, options.Routers, http)
-            : new LocalProcessStarter(workDirectory, http);
-        var request = new TopologyRequest(options.Model ?? BenchPaths.TimingModel, EngineCount: 2, preset.Routers);
-
-        progress.WriteLine($"Starting the topology (logs in {workDirectory}) ...");
-        await using var topology = await BenchTopology.StartAsync(starter, request, preset.WithNginx, workDirectory, http, cancellationToken);
         var report = new ReportBuilder();
-        report.Notes.AddRange(topology.Notes);
-        await preset.RunAsync(new PresetContext(options, new ExperimentRunner(topology, progress), report), cancellationToken);
+        await preset.RunAsync(new PresetContext(options, workDirectory, http, progress, report), cancellationToken);
         return report.Build(preset.Name, started, string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
     }
 }

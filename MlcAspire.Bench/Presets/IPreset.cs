@@ -7,10 +7,6 @@ internal interface IPreset
     /// <summary>The largest number of requests in flight at once, to size the HTTP connection pool.</summary>
     int MaxConcurrency(BenchOptions options);
 
-    /// <summary>The routers this preset measures (the engines are always two: engine 0 and engine 1).</summary>
-    IReadOnlyList<RouterSpec> Routers { get; }
-
-    bool WithNginx { get; }
-
+    /// <summary>Starts the topologies it needs through <paramref name="context"/> and runs its experiments.</summary>
     Task RunAsync(PresetContext context, CancellationToken cancellationToken);
 }

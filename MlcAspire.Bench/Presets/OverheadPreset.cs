@@ -8,21 +8,19 @@ internal sealed class OverheadPreset : IPreset
 
     public string Name => "overhead";
 
-    public IReadOnlyList<RouterSpec> Routers { get; } =
-        [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin), new(TargetNames.RouterDisagg, RouterSpec.Disagg)];
-
-    public bool WithNginx => true;
-
     public int MaxConcurrency(BenchOptions options) => 256;
 
     public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
     {
-        var saturation = await context.SaturationAsync(Short, cancellationToken);
-        var rate = Math.Max(saturation / 2, 1);
+        await using var topology = await context.StartTopologyAsync("overhead",
+            [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin), new(TargetNames.RouterDisagg, RouterSpec.Disagg)],
+            TimingProfiles.Fast, withNginx: true, cancellationToken);
+        var saturation = await context.SaturationAsync(topology, Short, cancellationToken);
 
-        var latency = await context.RunAsync(new Experiment(
+        var latency = await context.RunAsync(topology, new Experiment(
             "latency", "router-added latency at half the round-robin router's saturation throughput", Short,
-            new LoadShape.Open(rate), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.RouterDisagg, TargetNames.Nginx],
+            new LoadShape.Open(Math.Max(saturation / 2, 1)),
+            [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.RouterDisagg, TargetNames.Nginx],
             Rounds: 6, context.Seconds(5), context.Seconds(2)), cancellationToken);
         var added = context.Report.AddDifference("router-added latency, round-robin (router-rr − direct, E2E)",
             latency, TargetNames.RouterRoundRobin, TargetNames.Direct, t => t.EndToEndMs);
@@ -33,12 +31,12 @@ internal sealed class OverheadPreset : IPreset
         context.Report.AddCheck("router-added latency p50, round-robin, short non-streamed, half saturation", "<=", 0.3, added?.P50, "ms");
         context.Report.AddCheck("router-added latency p99, round-robin, short non-streamed, half saturation", "<=", 2, added?.P99, "ms");
 
-        var throughput = await context.RunAsync(new Experiment(
+        var throughput = await context.RunAsync(topology, new Experiment(
             "throughput", "saturation throughput, round-robin router vs nginx on the same engines", Short,
             new LoadShape.Closed(128), [TargetNames.RouterRoundRobin, TargetNames.Nginx],
             Rounds: 5, context.Seconds(4), context.Seconds(2)), cancellationToken);
         context.Report.AddCheck("round-robin throughput / nginx throughput", ">=", 0.7,
-            throughput[TargetNames.RouterRoundRobin] is { } router && throughput[TargetNames.Nginx] is { } nginx && nginx.RequestsPerSecond > 0
+            throughput[TargetNames.RouterRoundRobin] is { } router && throughput[TargetNames.Nginx] is { RequestsPerSecond: > 0 } nginx
                 ? router.RequestsPerSecond / nginx.RequestsPerSecond
                 : null, "×");
     }

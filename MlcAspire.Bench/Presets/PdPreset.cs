@@ -7,35 +7,37 @@ internal sealed class PdPreset : IPreset
     /// <summary>The blog's LLMPerf workload: mean 3,000 prompt tokens, 100 output tokens.</summary>
     private static readonly Workload PrefillHeavy = new(LengthDistribution.Fixed(3000), LengthDistribution.Fixed(100), Stream: true);
 
-    private static readonly double[] Rates = [1, 2, 3, 4, 5];
+    /// <summary>Rates as fractions of one engine's prefill capacity (1 / prefill time of one prompt): 1P1D's prefill
+    /// engine saturates at 1.0, round-robin's two engines at about 2.</summary>
+    private static readonly double[] LoadFactors = [0.3, 0.6, 0.9, 1.2];
 
     public string Name => "pd";
-
-    public IReadOnlyList<RouterSpec> Routers { get; } =
-    [
-        new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin),
-        new(TargetNames.RouterDisagg, RouterSpec.Disagg),
-        new(TargetNames.RouterDisaggBalanced, RouterSpec.Disagg, PdBalanceFactor: 0.1),
-    ];
-
-    public bool WithNginx => false;
 
     public int MaxConcurrency(BenchOptions options) => 512;
 
     public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
     {
-        var handoff = await context.RunAsync(new Experiment(
+        await using var topology = await context.StartTopologyAsync("pd",
+        [
+            new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin),
+            new(TargetNames.RouterDisagg, RouterSpec.Disagg),
+            new(TargetNames.RouterDisaggBalanced, RouterSpec.Disagg, PdBalanceFactor: 0.1),
+        ], TimingProfiles.PrefillInterference, withNginx: false, cancellationToken);
+
+        var prefillCapacity = 1 / (PrefillHeavy.PromptTokens.Max * TimingProfiles.PdPrefillSecondsPerToken);
+        var handoff = await context.RunAsync(topology, new Experiment(
             "pd-handoff", "disagg TTFT through the router vs the same MicroServing calls made by the client",
-            PrefillHeavy, new LoadShape.Open(0.5), [TargetNames.EnginePd, TargetNames.RouterDisagg],
+            PrefillHeavy, new LoadShape.Open(prefillCapacity * 0.15), [TargetNames.EnginePd, TargetNames.RouterDisagg],
             Rounds: 4, context.Seconds(10), context.Seconds(2)), cancellationToken);
         var added = context.Report.AddDifference("disagg TTFT over the engines' own prefill + transfer (router-disagg − engine-pd)",
             handoff, TargetNames.RouterDisagg, TargetNames.EnginePd, t => t.TimeToFirstTokenMs);
         context.Report.AddCheck("disagg TTFT over engines' prefill + transfer, p50", "<=", 1.5, added?.P50, "ms");
 
-        foreach (var rate in Rates)
+        foreach (var factor in LoadFactors)
         {
-            await context.RunAsync(new Experiment(
-                $"pd@{rate:0.#}rps", "round-robin vs 1P1D vs 1P1D balance 0.1 (TTFT, TPOT, JCT = E2E)", PrefillHeavy,
+            var rate = prefillCapacity * factor;
+            await context.RunAsync(topology, new Experiment(
+                $"pd@{rate:0.0#}rps", "round-robin vs 1P1D vs 1P1D balance 0.1 (TTFT, TPOT, JCT = E2E)", PrefillHeavy,
                 new LoadShape.Open(rate), [TargetNames.RouterRoundRobin, TargetNames.RouterDisagg, TargetNames.RouterDisaggBalanced],
                 Rounds: 3, context.Seconds(20), context.Seconds(3)), cancellationToken);
         }

@@ -3,25 +3,23 @@ namespace MlcAspire.Bench.Presets;
 /// <summary>Ten minutes at half saturation through the round-robin router, watching its memory.</summary>
 internal sealed class SoakPreset : IPreset
 {
-    private static readonly Workload Mixed = new(new LengthDistribution(16, 256), new LengthDistribution(4, 64), Stream: true);
-
     private const int Slices = 60;
 
     /// <summary>The first minute is warm-up (JIT, pools, GC heap sizing); growth is measured after it.</summary>
     private const int WarmupSlices = 6;
 
+    private static readonly Workload Mixed = new(new LengthDistribution(16, 256), new LengthDistribution(4, 64), Stream: true);
+
     public string Name => "soak";
-
-    public IReadOnlyList<RouterSpec> Routers { get; } = [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)];
-
-    public bool WithNginx => false;
 
     public int MaxConcurrency(BenchOptions options) => 512;
 
     public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
     {
-        var saturation = await context.SaturationAsync(Mixed, cancellationToken);
-        var soak = await context.RunAsync(new Experiment(
+        await using var topology = await context.StartTopologyAsync("soak",
+            [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)], TimingProfiles.Streaming, withNginx: false, cancellationToken);
+        var saturation = await context.SaturationAsync(topology, Mixed, cancellationToken);
+        var soak = await context.RunAsync(topology, new Experiment(
             "soak", "half saturation through the round-robin router; router RSS after every slice", Mixed,
             new LoadShape.Open(Math.Max(saturation / 2, 1)), [TargetNames.RouterRoundRobin],
             Rounds: Slices, context.Seconds(10), Warmup: TimeSpan.Zero), cancellationToken);

@@ -5,24 +5,28 @@ namespace MlcAspire.Bench.Presets;
 /// <summary>What relaying SSE costs: added latency per chunk, then thousands of concurrent slow streams.</summary>
 internal sealed class StreamingPreset : IPreset
 {
-    private static readonly Workload Chunks = new(LengthDistribution.Fixed(32), LengthDistribution.Fixed(64), Stream: true);
+    private static readonly Workload Chunks = new(LengthDistribution.Fixed(32), LengthDistribution.Fixed(32), Stream: true);
 
-    /// <summary>Long outputs: each stream stays open for the engine's whole decode schedule.</summary>
-    private static readonly Workload Slow = new(LengthDistribution.Fixed(32), LengthDistribution.Fixed(256), Stream: true);
+    /// <summary>With <see cref="TimingProfiles.SlowStreams"/>, each stream stays open for about 20 s.</summary>
+    private static readonly Workload Slow = new(LengthDistribution.Fixed(16), LengthDistribution.Fixed(40), Stream: true);
 
     public string Name => "streaming";
-
-    public IReadOnlyList<RouterSpec> Routers { get; } = [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)];
-
-    public bool WithNginx => true;
 
     public int MaxConcurrency(BenchOptions options) => options.Streams + 64;
 
     public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
     {
-        var chunks = await context.RunAsync(new Experiment(
+        await MeasureChunkLatencyAsync(context, cancellationToken);
+        await MeasureManyStreamsAsync(context, cancellationToken);
+    }
+
+    private static async Task MeasureChunkLatencyAsync(PresetContext context, CancellationToken cancellationToken)
+    {
+        await using var topology = await context.StartTopologyAsync("streaming-chunks",
+            [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)], TimingProfiles.Streaming, withNginx: true, cancellationToken);
+        var chunks = await context.RunAsync(topology, new Experiment(
             "chunk-latency", "time from send to each streamed chunk, averaged per request", Chunks,
-            new LoadShape.Closed(16), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.Nginx],
+            new LoadShape.Closed(32), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.Nginx],
             Rounds: 6, context.Seconds(5), context.Seconds(2)), cancellationToken);
         // Mean chunk latency includes the one-off forwarding of the request, so this over-states the per-chunk cost.
         var added = context.Report.AddDifference("added time per relayed chunk (router-rr − direct, mean chunk latency)",
@@ -35,9 +39,14 @@ internal sealed class StreamingPreset : IPreset
             context.Report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"router CPU per relayed chunk: {cores / router.OutputTokensPerSecond * 1e6:0.0} µs (CPU time / chunks, chunk-latency experiment)."));
         }
+    }
 
+    private static async Task MeasureManyStreamsAsync(PresetContext context, CancellationToken cancellationToken)
+    {
         var streams = context.Options.Streams;
-        var many = await context.RunAsync(new Experiment(
+        await using var topology = await context.StartTopologyAsync("streaming-many",
+            [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)], TimingProfiles.SlowStreams, withNginx: false, cancellationToken);
+        var many = await context.RunAsync(topology, new Experiment(
             "many-streams", $"{streams} concurrent slow streams through the round-robin router", Slow,
             new LoadShape.Closed(streams), [TargetNames.RouterRoundRobin],
             Rounds: 1, context.Seconds(60), Warmup: TimeSpan.Zero), cancellationToken);

@@ -12,6 +12,12 @@ internal sealed class AttachedTopologyStarter(IReadOnlyList<Uri> engines, IReadO
             Console.WriteLine($"Attached: no --router for {string.Join(", ", missing)}; those targets are skipped.");
         }
 
+        if (request.Engines.Timing.Count > 0 || request.Engines.ExtraOverrides.Length > 0)
+        {
+            Console.WriteLine("Attached: the preset's engine settings are not applied; start the engines with " +
+                              $"{TimingModelVariant.Describe(request.Engines.Timing)} {request.Engines.ExtraOverrides} to match.");
+        }
+
         // The model id is what the engines were started with (spec §2.6: /v1/models echoes the model argument).
         var model = request.Model;
         if (engines.Count > 0)

@@ -11,6 +11,11 @@ internal sealed class LocalProcessStarter(string logDirectory, HttpClient http) 
     public async Task<RunningTopology> StartAsync(TopologyRequest request, CancellationToken cancellationToken)
     {
         var owned = new List<IAsyncDisposable>();
+        if (request.Engines.Timing.Count > 0)
+        {
+            request = request with { Model = TimingModelVariant.Create(request.Model, Path.Combine(logDirectory, "model"), request.Engines.Timing) };
+        }
+
         try
         {
             var engines = await StartEnginesAsync(request, owned, cancellationToken);
@@ -62,7 +67,7 @@ internal sealed class LocalProcessStarter(string logDirectory, HttpClient http) 
             [
                 BenchPaths.EngineDll, request.Model, "--device", $"cuda:{i}", "--enable-debug", "--mode", "server",
                 "--speculative-mode", "disable", "--prefix-cache-mode", "disable",
-                "--overrides", "gpu_memory_utilization=0.8;spec_draft_length=0;tensor_parallel_shards=1",
+                "--overrides", "gpu_memory_utilization=0.8;spec_draft_length=0;tensor_parallel_shards=1" + request.Engines.ExtraOverrides,
                 "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture),
             ], new Dictionary<string, string>
             {

@@ -27,7 +27,7 @@ internal static class LoadDriver
 
         async Task ClientAsync(Random random)
         {
-            // Spread the clients' first sends over the pool instead of starting them all on one body.
+            // Return to the caller at once, so that starting thousands of clients is not serialized on their first sends.
             await Task.Yield();
             while (Stopwatch.GetTimestamp() < deadline)
             {

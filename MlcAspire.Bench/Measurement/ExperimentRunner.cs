@@ -7,7 +7,7 @@ internal sealed class ExperimentRunner(BenchTopology topology, TextWriter progre
     public async Task<ExperimentResult> RunAsync(Experiment experiment, CancellationToken cancellationToken)
     {
         var targets = experiment.Targets.Select(topology.Target).OfType<ILoadTarget>().ToArray();
-        var pool = experiment.Workload.Prepare(topology.Model, seed: experiment.Name.Length);
+        var pool = experiment.Workload.Prepare(topology.Model, seed: 1);
         progress.WriteLine($"== {experiment.Name}: {experiment.Workload}; {experiment.Shape}; " +
                            $"{experiment.Rounds} × {experiment.Slice.TotalSeconds:0.#} s per target");
 

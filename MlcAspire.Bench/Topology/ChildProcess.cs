@@ -18,8 +18,6 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public StreamWriter StandardInput => _process.StandardInput;
-
     public static ChildProcess Start(
         string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string logDirectory,
         Action<string>? onFirstOutputLine = null)
@@ -28,6 +26,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // Kept open for the process's life: the NVSHMEM bootstrap root serves until its stdin closes.
             RedirectStandardInput = true,
             UseShellExecute = false,
         };

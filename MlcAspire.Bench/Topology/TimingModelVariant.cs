@@ -37,5 +37,5 @@ internal static class TimingModelVariant
     }
 
     public static string Describe(IReadOnlyDictionary<string, double> timing) =>
-        string.Join(", ", timing.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key}={t.Value}")));
+        string.Join(", ", timing.Select(t => $"{t.Key}={t.Value.ToString("0.#######", CultureInfo.InvariantCulture)}"));
 }

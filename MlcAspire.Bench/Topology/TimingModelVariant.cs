@@ -9,6 +9,7 @@ namespace MlcAspire.Bench.Topology;
 internal static class TimingModelVariant
 {
     private const string ConfigFile = "mlc-chat-config.json";
+    private const string TimingModelType = "reference-timing";
 
     public static string Create(string sourceDirectory, string targetDirectory, IReadOnlyDictionary<string, double> timing)
     {
@@ -27,6 +28,8 @@ internal static class TimingModelVariant
             config["model_config"] = modelConfig;
         }
 
+        // The engine picks its timing model by model_type (docs/wiring.md: the reference engine's timing mode).
+        config["model_type"] = TimingModelType;
         foreach (var (key, value) in timing)
         {
             modelConfig[key] = value;

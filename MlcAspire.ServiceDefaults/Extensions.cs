@@ -62,7 +62,9 @@ public static class Extensions
                 metrics.AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddMeter(TelemetryPrefix + "*");
+                    .AddMeter(TelemetryPrefix + "*")
+                    // Served only where a service maps it (MapPrometheusMetrics); collection is cheap either way.
+                    .AddPrometheusExporter();
             })
             .WithTracing(tracing =>
             {
@@ -103,6 +105,13 @@ public static class Extensions
 
         return builder;
     }
+
+    /// <summary>
+    /// Maps the OpenTelemetry metrics as Prometheus text at <paramref name="path"/>, for scrapers that do not
+    /// speak OTLP. The reference engine does not call this: its <c>/metrics</c> is MLC's own.
+    /// </summary>
+    public static IEndpointConventionBuilder MapPrometheusMetrics(this WebApplication app, string path = "/metrics") =>
+        app.MapPrometheusScrapingEndpoint(path);
 
     /// <summary>Maps <c>/health</c> (every check) and <c>/alive</c> (checks tagged "live").</summary>
     /// <remarks>

@@ -1,0 +1,126 @@
+using MlcAspire.ReferenceEngine.Protocol;
+using MlcAspire.ReferenceEngine.Serving;
+
+namespace MlcAspire.ReferenceEngine.Apis;
+
+/// <summary>
+/// The MicroServing endpoints (spec §4): <c>prep_recv</c> and <c>start_generate</c> on the decode engine,
+/// <c>remote_send</c> on the prefill engine. Every body is a full completion request plus the window fields.
+/// </summary>
+/// <remarks>
+/// Unlike MLC, whose window checks are fatal ICHECKs in the engine thread, a violation here is answered with a
+/// 400 and logged, and the engine stays healthy.
+/// </remarks>
+internal static class MicroServingApi
+{
+    public static RouteGroupBuilder MapMicroServingApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/microserving").WithTags("MicroServing");
+        api.MapPost("/prep_recv", PrepareReceiveAsync).WithName("PrepRecv").WithSummary("Reserves KV slots for [prefix_matched_length:end] and parks the request.");
+        api.MapPost("/remote_send", RemoteSendAsync).WithName("RemoteSend").WithSummary("Computes the KV of [0:end] and pushes rows [begin:end] to recv_rank.");
+        api.MapPost("/start_generate", StartGenerateAsync).WithName("StartGenerate").WithSummary("Finishes the parked prompt from begin and generates.");
+        return api;
+    }
+
+    public static async Task<IResult> PrepareReceiveAsync(HttpContext context, CompletionGateway gateway, CancellationToken cancellationToken)
+    {
+        var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.End), cancellationToken);
+        if (prepared is null)
+        {
+            return error!;
+        }
+
+        var ticket = gateway.Submit(request!.User!, RequestKind.PrepareReceive, prepared with { Settings = prepared.Settings with { N = 1 } }, request, cancellationToken);
+        return await AwaitAsync(gateway, ticket, cancellationToken) switch
+        {
+            ReceivePreparedEvent reserved => TypedResults.Json(new PrepRecvResponse(reserved.KvAppendMetadata, reserved.PrefixMatchedLength), EngineJson.Context.PrepRecvResponse),
+            RejectedEvent rejected => EngineResults.BadRequest(rejected.Message),
+            _ => EngineResults.BadRequest("The request has disconnected"),
+        };
+    }
+
+    public static async Task<IResult> RemoteSendAsync(HttpContext context, CompletionGateway gateway, CancellationToken cancellationToken)
+    {
+        var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.KvAddrInfo), cancellationToken);
+        if (prepared is null)
+        {
+            return error!;
+        }
+
+        var ticket = gateway.Submit(request!.User!, RequestKind.RemoteSend, prepared with { Settings = prepared.Settings with { N = 1 } }, request, cancellationToken);
+        return await AwaitAsync(gateway, ticket, cancellationToken) switch
+        {
+            SendCompletedEvent => TypedResults.Json(new RemoteSendResponse(), EngineJson.Context.RemoteSendResponse),
+            RejectedEvent rejected => EngineResults.BadRequest(rejected.Message),
+            _ => EngineResults.BadRequest("The request has disconnected"),
+        };
+    }
+
+    public static async Task<IResult> StartGenerateAsync(HttpContext context, CompletionGateway gateway, CancellationToken cancellationToken)
+    {
+        var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.Begin), cancellationToken);
+        if (prepared is null)
+        {
+            return error!;
+        }
+
+        var ticket = gateway.Submit(request!.User!, RequestKind.StartGeneration, prepared, request, cancellationToken);
+        return await gateway.RespondAsync(context, request, prepared, ticket, cancellationToken);
+    }
+
+    private static async Task<(CompletionRequest? Request, PreparedCompletion? Prepared, IResult? Error)> ReadAsync(
+        HttpContext context, CompletionGateway gateway, string step, CancellationToken cancellationToken)
+    {
+        var (request, error) = await CompletionRequestReader.ReadAsync(context.Request, cancellationToken);
+        if (request is null)
+        {
+            return (null, null, error);
+        }
+
+        var missing = Required(request, step);
+        if (missing.Count > 0)
+        {
+            return (null, null, EngineResults.Validation([.. missing.Select(field => EngineResults.Invalid(field, "missing", "Field required", null))]));
+        }
+
+        // MLC erases disagg_config without --enable-debug, so MicroServing cannot work there (spec §3).
+        if (!gateway.DebugEnabled)
+        {
+            return (null, null, EngineResults.BadRequest("MicroServing requires the engine to run with --enable-debug."));
+        }
+
+        if (string.IsNullOrEmpty(request.User))
+        {
+            return (null, null, EngineResults.BadRequest("MicroServing requests need \"user\": the request id shared by prep_recv, remote_send and start_generate."));
+        }
+
+        var (prepared, invalid) = gateway.Prepare(request);
+        return (request, prepared, invalid);
+    }
+
+    private static List<string> Required(CompletionRequest request, string step) => step switch
+    {
+        nameof(CompletionRequest.End) => request.End is null ? ["end"] : [],
+        nameof(CompletionRequest.Begin) => request.Begin is null ? ["begin"] : [],
+        _ => [.. new (string Name, bool Missing)[]
+        {
+            ("begin", request.Begin is null),
+            ("end", request.End is null),
+            ("kv_addr_info", request.KvAddrInfo is null),
+            ("recv_rank", request.RecvRank is null),
+        }.Where(f => f.Missing).Select(f => f.Name)],
+    };
+
+    private static async Task<EngineEvent?> AwaitAsync(CompletionGateway gateway, EngineTicket ticket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CompletionGateway.NextAsync(ticket, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            gateway.Abort(ticket);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.ML.Tokenizers;
+using MlcAspire.Models;
+using MlcAspire.ReferenceEngine.Apis;
+using MlcAspire.ReferenceEngine.Cli;
+using MlcAspire.ReferenceEngine.KvCache;
+using MlcAspire.ReferenceEngine.Model;
+using MlcAspire.ReferenceEngine.Protocol;
+using MlcAspire.ReferenceEngine.Serving;
+using MlcAspire.ReferenceEngine.Transfer;
+
+namespace MlcAspire.ReferenceEngine.Extensions;
+
+internal static class Extensions
+{
+    /// <summary>The <c>model_type</c> that selects the timing model instead of the transformer.</summary>
+    public const string TimingModelType = "reference-timing";
+
+    /// <summary>Registers the engine: its model, KV cache, engine loop, KV transfer and HTTP surface.</summary>
+    public static void AddEngineServices(this IHostApplicationBuilder builder, EngineOptions options)
+    {
+        // MLC binds where --host/--port say; ASPNETCORE_URLS does not apply.
+        builder.Configuration["urls"] = $"http://{options.Host}:{options.Port}";
+
+        var model = MlcModel.Load(options.Model);
+        var limits = ResolveLimits(options, model.Config);
+        var shape = ModelShape.FromModelConfig(model.Config.ModelConfig, model.Config.VocabSize);
+        var cache = new PagedKvCache(limits.KvPages, shape.KvRowFloats);
+        IModelRunner runner = model.Config.ModelType == TimingModelType
+            ? new TimingModel(shape.Timing, cache, shape.VocabSize, limits.EosTokenIds)
+            : new Transformer(shape, new TransformerWeights(shape), cache, limits.MaxSequenceLength + 1);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(model);
+        services.AddSingleton<Tokenizer>(model.Tokenizer);
+        services.AddSingleton(limits);
+        services.AddSingleton(cache);
+        services.AddSingleton(runner);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EngineMailbox>();
+        services.AddSingleton<CompletionGateway>();
+        services.AddSingleton<KvReceiver>();
+        services.AddSingleton<KvSender>();
+        services.AddSingleton<NvshmemWorld>();
+        services.AddHostedService(provider => provider.GetRequiredService<NvshmemWorld>());
+        services.AddHostedService<EngineLoop>();
+
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, EngineJson.Context));
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            policy.WithOrigins([.. options.AllowOrigins]).WithMethods([.. options.AllowMethods]).WithHeaders([.. options.AllowHeaders]);
+            if (options.AllowCredentials)
+            {
+                policy.AllowCredentials();
+            }
+        }));
+    }
+
+    /// <summary>Capacity from <c>--overrides</c>, else from the model config and <c>--mode</c> as MLC picks it.</summary>
+    private static EngineLimits ResolveLimits(EngineOptions options, MlcChatConfig config)
+    {
+        var overrides = options.Overrides;
+        var contextWindow = overrides.ContextWindowSize ?? config.ContextWindowSize;
+        var maxNumSequence = overrides.MaxNumSequence ?? options.Mode switch
+        {
+            "interactive" => 1,
+            "server" => 32,
+            _ => 4,
+        };
+        var maxTotal = overrides.MaxTotalSeqLength ?? (options.Mode == "server" ? Math.Max(32768, contextWindow) : contextWindow * maxNumSequence);
+        return new EngineLimits(
+            config.VocabSize,
+            maxNumSequence,
+            overrides.PrefillChunkSize ?? config.PrefillChunkSize,
+            contextWindow,
+            SequencePages.PagesFor(maxTotal),
+            config.EosTokenIds,
+            options.PrefixCacheEnabled);
+    }
+}

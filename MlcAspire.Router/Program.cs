@@ -1,9 +1,19 @@
+using MlcAspire.Router.Apis;
+using MlcAspire.Router.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddRouterServices();
+builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
 app.MapDefaultEndpoints();
+app.MapCompletionsApi();
+app.MapRouterStatusApi();
 
 app.Run();

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace MlcAspire.Router.Apis;
+
+/// <summary>The OpenAI-compatible surface: <c>POST /v1/completions</c> and <c>GET /v1/models</c>.</summary>
+public static class CompletionsApi
+{
+    public static RouteGroupBuilder MapCompletionsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1");
+
+        api.MapPost("/completions", CreateCompletionAsync)
+            .WithName("CreateCompletion")
+            .WithSummary("Create a completion, streamed (SSE) or not, on the engines behind the router")
+            .WithTags("Completions");
+
+        api.MapGet("/models", GetModels)
+            .WithName("ListModels")
+            .WithSummary("List the model the router serves")
+            .WithTags("Models");
+
+        return api;
+    }
+
+    /// <summary>Validates the body (400/404/413 before any engine is called), then hands it to the relay.</summary>
+    /// <remarks>The body is read by hand rather than bound, so malformed JSON gets the OpenAI envelope, not a ProblemDetails.</remarks>
+    public static async Task<Results<CompletionResult, JsonHttpResult<OpenAIError>>> CreateCompletionAsync(
+        HttpRequest request,
+        [AsParameters] CompletionServices services,
+        CancellationToken cancellationToken)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return Error(services, RequestError.Invalid($"The request body is not valid JSON: {ex.Message}", null, "invalid_json"));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return Error(services, new RequestError(ex.StatusCode, ex.Message, null, "request_rejected"));
+        }
+
+        var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model);
+        if (completion is null)
+        {
+            return Error(services, error!);
+        }
+
+        if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
+        {
+            completion.UseTokens(services.Tokenizer.Encode(text));
+        }
+
+        if (completion.PromptTokens is { } tokens && services.Tokenizer.ContextWindowSize is { } window && tokens.Count >= window)
+        {
+            return Error(services, RequestError.Invalid(
+                $"The prompt has {tokens.Count} tokens, which does not fit the model's context window of {window} tokens.", "prompt", "context_length_exceeded"));
+        }
+
+        Activity.Current?.SetTag(RouterTelemetry.ModeTag, services.Options.Value.Mode.ToString());
+        return new CompletionResult(completion, services.Relay);
+    }
+
+    public static Ok<ModelList> GetModels(IOptions<RouterOptions> options, TimeProvider timeProvider) =>
+        TypedResults.Ok(new ModelList("list", [new ModelCard(options.Value.Model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), "model", "MLC-LLM")]));
+
+    private static JsonHttpResult<OpenAIError> Error(CompletionServices services, RequestError error)
+    {
+        RouterLog.RequestRejected(services.Logger, error.Message);
+        return TypedResults.Json(error.ToOpenAIError(), RouterJsonContext.Default.OpenAIError, statusCode: error.StatusCode);
+    }
+}

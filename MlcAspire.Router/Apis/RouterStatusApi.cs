@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace MlcAspire.Router.Apis;
+
+/// <summary><c>GET /router/status</c>: the router's mode and settings and every engine's live load.</summary>
+public static class RouterStatusApi
+{
+    public static RouteGroupBuilder MapRouterStatusApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/router");
+
+        api.MapGet("/status", GetStatus)
+            .WithName("GetRouterStatus")
+            .WithSummary("The router's settings and each engine's role, address and load")
+            .WithTags("Router");
+
+        return api;
+    }
+
+    public static Ok<RouterStatus> GetStatus(EngineScheduler scheduler, IOptions<RouterOptions> options)
+    {
+        var settings = options.Value;
+        return TypedResults.Ok(new RouterStatus(
+            settings.Mode == RouterMode.RoundRobin ? "round-robin" : "disagg",
+            settings.Model,
+            settings.PdBalanceFactor,
+            settings.MaxPreemptRetries,
+            [.. scheduler.Engines.Select(engine => new EngineStatus(
+                engine.Name, engine.BaseAddress.ToString(), engine.Role.ToString(), engine.PeStart,
+                engine.ActiveRequests, engine.TotalRequests, engine.FailedRequests))]));
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http.Json;
+
+namespace MlcAspire.Router.Extensions;
+
+public static class Extensions
+{
+    /// <summary>Registers options, the engine client, the scheduler and the mode's completion strategy.</summary>
+    public static void AddRouterServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RouterOptions>()
+            .BindConfiguration(RouterOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RouterOptions>, RouterOptionsValidator>();
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, RouterJsonContext.Default));
+
+        // Pooled connections; the budget is owned per phase by the caller (ActivityTimeout), so no client timeout
+        // and no resilience handler, whose retries would repeat a generation POST (dotnet/extensions#5248).
+        builder.Services.AddHttpClient<EngineClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+
+        builder.Services.AddSingleton<EngineScheduler>();
+        builder.Services.AddSingleton<IPromptTokenizer, ModelPromptTokenizer>();
+        builder.Services.AddSingleton<CompletionRelay>();
+        builder.Services.AddSingleton<RoundRobinStrategy>();
+        builder.Services.AddSingleton<DisaggregatedStrategy>();
+
+        // The extension point: a strategy registered by the application replaces this one (TryAdd).
+        builder.Services.TryAddSingleton<ICompletionStrategy>(services =>
+            services.GetRequiredService<IOptions<RouterOptions>>().Value.Mode switch
+            {
+                RouterMode.RoundRobin => services.GetRequiredService<RoundRobinStrategy>(),
+                _ => services.GetRequiredService<DisaggregatedStrategy>(),
+            });
+    }
+}

@@ -1,0 +1,85 @@
+namespace MlcAspire.Router.Forwarding;
+
+/// <summary>
+/// What the relay needs to know about one engine SSE chunk, read with a forward-only <see cref="Utf8JsonReader"/>
+/// scan so the chunk itself can pass to the client as the engine's bytes (no per-chunk JSON round trip, W15).
+/// </summary>
+public readonly record struct ChoiceSummary(int Index, int TextLength, string? FinishReason);
+
+public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool IsError)
+{
+    public const string PreemptFinishReason = "preempt";
+
+    /// <summary>Any choice preempted: in disaggregation the engine aborts the whole request then (spec §2.3).</summary>
+    public bool IsPreempted => Choices.Any(choice => choice.FinishReason == PreemptFinishReason);
+
+    /// <summary>Scans a <c>text_completion</c> chunk; throws <see cref="JsonException"/> when it is not a JSON object.</summary>
+    public static CompletionChunk Scan(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("An engine chunk must be a JSON object.");
+        }
+
+        var choices = new List<ChoiceSummary>();
+        var isError = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        choices.Add(ReadChoice(ref reader));
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else
+            {
+                isError |= reader.ValueTextEquals("error"u8);
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new CompletionChunk(choices, isError);
+    }
+
+    private static ChoiceSummary ReadChoice(ref Utf8JsonReader reader)
+    {
+        int index = 0, textLength = 0;
+        string? finishReason = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("index"u8))
+            {
+                reader.Read();
+                index = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("text"u8))
+            {
+                reader.Read();
+                textLength = reader.TokenType == JsonTokenType.String ? reader.GetString()!.Length : 0;
+            }
+            else if (reader.ValueTextEquals("finish_reason"u8))
+            {
+                reader.Read();
+                finishReason = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new ChoiceSummary(index, textLength, finishReason);
+    }
+}

@@ -1,0 +1,260 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace MlcAspire.Router.Forwarding;
+
+/// <summary>
+/// Runs a completion: attempts through the <see cref="ICompletionStrategy"/>, relays the generating engine's SSE to
+/// the client (or joins it for a non-streaming client), retries preempted attempts and maps failures.
+/// </summary>
+/// <remarks>
+/// Steps:
+/// 1. Start an attempt with a fresh request id (the first attempt's id is the client-facing id).
+/// 2. A failure before any byte reached the client becomes an HTTP error with the OpenAI envelope.
+/// 3. Relay (stream) or join (non-stream) the engine's chunks, re-arming the idle timeout on every read.
+/// 4. <c>finish_reason: "preempt"</c> drops the attempt; after a backoff a new attempt starts (bounded), and text
+///    already sent is skipped (<see cref="RetryDeduplicator"/>).
+/// 5. A failure after the stream started is one <c>data: {"error":…}</c> event with no <c>[DONE]</c>.
+/// </remarks>
+public sealed class CompletionRelay(
+    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, ILogger<CompletionRelay> logger)
+{
+    private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
+    private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
+    private static ReadOnlyMemory<byte> DoneEvent { get; } = "data: [DONE]\n\n"u8.ToArray();
+
+    private readonly RouterOptions _options = options.Value;
+
+    public async Task RelayAsync(HttpContext context, CompletionRequest request, CancellationToken cancellationToken)
+    {
+        var clientId = CompletionAttempt.NewRequestId();
+        var deduplicator = new RetryDeduplicator(clientId);
+        var outcome = "Success";
+        try
+        {
+            for (var number = 0; ; number++)
+            {
+                // :: Step 1
+                var attempt = new CompletionAttempt(request, number == 0 ? clientId : CompletionAttempt.NewRequestId(), number);
+                RouterLog.CompletionDispatched(logger, attempt.RequestId, number, _options.Mode);
+                AttemptResult result;
+                string engineName;
+                await using (var start = await strategy.StartAsync(attempt, cancellationToken))
+                {
+                    // :: Step 2
+                    if (start.Failure is { } failure)
+                    {
+                        outcome = failure.Error.ToString();
+                        await FailAsync(context, clientId, failure, cancellationToken);
+                        return;
+                    }
+
+                    // :: Step 3
+                    engineName = start.Response!.Engine.Name;
+                    if (number > 0)
+                    {
+                        deduplicator.BeginRetry();
+                    }
+
+                    result = request.Stream
+                        ? await StreamAttemptAsync(context, start, deduplicator, number, cancellationToken)
+                        : await JoinAttemptAsync(context, start, clientId, cancellationToken);
+                    start.Response.Complete(result.Failure, result.Preempted ? "Preempted" : null);
+                }
+
+                if (result.Failure is { } attemptFailure)
+                {
+                    // :: Step 5
+                    outcome = attemptFailure.Error.ToString();
+                    await FailAsync(context, clientId, attemptFailure, cancellationToken);
+                    return;
+                }
+
+                if (!result.Preempted)
+                {
+                    return;
+                }
+
+                // :: Step 4
+                if (number >= _options.MaxPreemptRetries)
+                {
+                    outcome = nameof(EngineCallError.PreemptRetriesExhausted);
+                    await FailAsync(context, clientId, new EngineFailure(EngineCallError.PreemptRetriesExhausted,
+                        $"The engines preempted this request {number + 1} times; try again later."), cancellationToken);
+                    return;
+                }
+
+                RouterMetrics.PreemptRetries.Add(1);
+                RouterLog.PreemptRetry(logger, attempt.RequestId, engineName, number + 1, _options.MaxPreemptRetries);
+                await Task.Delay(_options.PreemptBackoff * Math.Pow(2, number), timeProvider, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = nameof(EngineCallError.Canceled);
+            RouterLog.ClientDisconnected(logger, clientId);
+        }
+        finally
+        {
+            RouterMetrics.Completions.Add(1,
+                new KeyValuePair<string, object?>(RouterTelemetry.ModeTag, _options.Mode.ToString()),
+                new KeyValuePair<string, object?>(RouterTelemetry.OutcomeTag, outcome));
+        }
+    }
+
+    private async Task<AttemptResult> StreamAttemptAsync(
+        HttpContext context, CompletionStart start, RetryDeduplicator deduplicator, int number, CancellationToken cancellationToken)
+    {
+        var response = start.Response!;
+        var timeout = start.StreamTimeout!;
+        try
+        {
+            await using var body = await response.Response!.Content.ReadAsStreamAsync(timeout.Token);
+            var reader = new EngineSseReader(body, timeout, _options.IdleTimeout);
+            await foreach (var payload in reader.ReadAsync(timeout.Token))
+            {
+                var chunk = CompletionChunk.Scan(payload.Span);
+                if (chunk.IsError)
+                {
+                    return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
+                        System.Text.Encoding.UTF8.GetString(payload.Span), (int)HttpStatusCode.BadGateway)));
+                }
+
+                if (chunk.IsPreempted)
+                {
+                    return AttemptResult.Preemption;
+                }
+
+                if (number == 0)
+                {
+                    deduplicator.RecordSent(chunk);
+                    await WriteEventAsync(context, payload, cancellationToken);
+                }
+                else if (deduplicator.Rewrite(payload.Span) is { } rewritten)
+                {
+                    await WriteEventAsync(context, rewritten, cancellationToken);
+                }
+            }
+
+            if (!reader.SawDone)
+            {
+                return AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
+            }
+
+            await StartStreamAsync(context, cancellationToken);
+            await context.Response.Body.WriteAsync(DoneEvent, cancellationToken);
+            await context.Response.Body.FlushAsync(cancellationToken);
+            return AttemptResult.Completed;
+        }
+        catch (JsonException ex)
+        {
+            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not JSON: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "stream", timeout, cancellationToken));
+        }
+    }
+
+    private async Task<AttemptResult> JoinAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
+    {
+        var response = start.Response!;
+        var timeout = start.StreamTimeout!;
+        var aggregator = new CompletionAggregator(clientId, _options.Model);
+        try
+        {
+            await using var body = await response.Response!.Content.ReadAsStreamAsync(timeout.Token);
+            var reader = new EngineSseReader(body, timeout, _options.IdleTimeout);
+            await foreach (var payload in reader.ReadAsync(timeout.Token))
+            {
+                var chunk = CompletionChunk.Scan(payload.Span);
+                if (chunk.IsError)
+                {
+                    return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
+                        System.Text.Encoding.UTF8.GetString(payload.Span), (int)HttpStatusCode.BadGateway)));
+                }
+
+                if (chunk.IsPreempted)
+                {
+                    return AttemptResult.Preemption;
+                }
+
+                aggregator.Add((JsonObject)JsonNode.Parse(payload.Span)!);
+            }
+
+            if (!reader.SawDone)
+            {
+                return AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
+            }
+        }
+        catch (JsonException ex)
+        {
+            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not JSON: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "stream", timeout, cancellationToken));
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(aggregator.Build(timeProvider), RouterJsonContext.Default.JsonObject), cancellationToken);
+        return AttemptResult.Completed;
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await StartStreamAsync(context, cancellationToken);
+        var output = context.Response.Body;
+        await output.WriteAsync(DataPrefix, cancellationToken);
+        await output.WriteAsync(payload, cancellationToken);
+        await output.WriteAsync(EventEnd, cancellationToken);
+        await output.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Sends the SSE headers before the first event; until then a failure can still be an HTTP error.</summary>
+    private static Task StartStreamAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return context.Response.StartAsync(cancellationToken);
+    }
+
+    private async Task FailAsync(HttpContext context, string clientId, EngineFailure failure, CancellationToken cancellationToken)
+    {
+        context.Features.Set<ICompletionErrorFeature>(new CompletionErrorFeature(failure));
+        if (failure.Error == EngineCallError.Canceled || cancellationToken.IsCancellationRequested)
+        {
+            RouterLog.ClientDisconnected(logger, clientId);
+            return;
+        }
+
+        var error = JsonSerializer.SerializeToUtf8Bytes(OpenAIError.From(failure), RouterJsonContext.Default.OpenAIError);
+        if (context.Response.HasStarted)
+        {
+            RouterLog.StreamFailed(logger, clientId, failure.Error, failure.Message);
+            await WriteEventAsync(context, error, cancellationToken);
+            return;
+        }
+
+        context.Response.StatusCode = failure.ClientStatusCode;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(error, cancellationToken);
+    }
+
+    private readonly record struct AttemptResult(bool Preempted, EngineFailure? Failure)
+    {
+        public static AttemptResult Completed => new(false, null);
+
+        public static AttemptResult Preemption => new(true, null);
+
+        public static AttemptResult Failed(EngineFailure failure) => new(false, failure);
+    }
+}

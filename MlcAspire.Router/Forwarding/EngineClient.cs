@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace MlcAspire.Router.Forwarding;
+
+/// <summary>
+/// Calls engines over the pooled, service-discovery-aware HttpClient (typed client, infinite
+/// <see cref="HttpClient.Timeout"/>, no resilience handler): every budget is a per-phase
+/// <see cref="ActivityTimeout"/> owned by the caller, and no POST is ever retried here.
+/// </summary>
+public sealed class EngineClient(HttpClient httpClient, ILogger<EngineClient> logger)
+{
+    private const int MaxErrorBodyBytes = 64 * 1024;
+    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
+
+    /// <summary>
+    /// POSTs <paramref name="body"/> and returns the open response once its headers arrived with a 2xx status, or a
+    /// failure. A successful response's body is the caller's to read and dispose, together with the span.
+    /// </summary>
+    public async ValueTask<EngineResponse> SendAsync(
+        EngineEndpoint engine, string path, string role, string requestId, JsonObject body, ActivityTimeout timeout, CancellationToken cancellationToken)
+    {
+        var activity = RouterTelemetry.StartEngineCall(path, engine, role, requestId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path))
+        {
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, RouterJsonContext.Default.JsonObject)),
+        };
+        request.Content.Headers.ContentType = JsonMediaType;
+
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                return new EngineResponse(engine, path, role, requestId, response, null, activity);
+            }
+
+            var statusCode = (int)response.StatusCode;
+            var text = await ReadErrorBodyAsync(response, timeout.Token);
+            var message = EngineErrorBody.ReadMessage(text, statusCode);
+            var error = statusCode is >= 400 and < 500 ? EngineCallError.EngineRejected : EngineCallError.EngineFailed;
+            response.Dispose();
+            return Fail(new EngineFailure(error, message, statusCode));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            response?.Dispose();
+            return Fail(Classify(ex, engine, path, timeout, cancellationToken));
+        }
+
+        EngineResponse Fail(EngineFailure failure)
+        {
+            var result = new EngineResponse(engine, path, role, requestId, null, failure, activity);
+            result.Complete(failure);
+            if (failure.Error != EngineCallError.Canceled)
+            {
+                engine.RecordFailure();
+                RouterLog.EngineCallFailed(logger, path, engine.Name, requestId, failure.Error, failure.EngineStatusCode, failure.Message);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>POSTs a MicroServing call whose answer is one small JSON object, read whole within the same timeout.</summary>
+    public async ValueTask<(JsonNode? Body, EngineFailure? Failure)> PostForJsonAsync(
+        EngineEndpoint engine, string path, string role, string requestId, JsonObject body, ActivityTimeout timeout, CancellationToken cancellationToken)
+    {
+        await using var response = await SendAsync(engine, path, role, requestId, body, timeout, cancellationToken);
+        if (response.Failure is { } failure)
+        {
+            return (null, failure);
+        }
+
+        try
+        {
+            var content = await response.Response!.Content.ReadAsByteArrayAsync(timeout.Token);
+            var node = JsonNode.Parse(content);
+            response.Complete(null);
+            return (node, null);
+        }
+        catch (JsonException ex)
+        {
+            var invalid = new EngineFailure(EngineCallError.InvalidResponse, $"{engine.Name} answered {path} with invalid JSON: {ex.Message}");
+            response.Complete(invalid);
+            return (null, invalid);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            var failed = Classify(ex, engine, path, timeout, cancellationToken);
+            response.Complete(failed);
+            return (null, failed);
+        }
+    }
+
+    /// <summary>Turns a transport exception into the failure the client should see.</summary>
+    public static EngineFailure Classify(Exception ex, EngineEndpoint engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return EngineFailure.Canceled;
+        }
+
+        return timeout.TimedOut
+            ? new EngineFailure(EngineCallError.Timeout, $"{engine.Name} did not answer {path} in time.")
+            : new EngineFailure(EngineCallError.Transport, $"{engine.Name} could not be reached for {path}: {ex.Message}");
+    }
+
+    private static async Task<string> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[MaxErrorBodyBytes];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, total);
+    }
+}
+
+/// <summary>An engine call's open response (or its failure) and its span, completed once with the outcome.</summary>
+public sealed class EngineResponse(
+    EngineEndpoint engine, string operation, string role, string requestId, HttpResponseMessage? response, EngineFailure? failure, Activity? activity)
+    : IAsyncDisposable
+{
+    private bool _completed;
+
+    public EngineEndpoint Engine { get; } = engine;
+
+    public string RequestId { get; } = requestId;
+
+    public HttpResponseMessage? Response { get; } = response;
+
+    public EngineFailure? Failure { get; } = failure;
+
+    /// <summary>Records the call's outcome on its span and metric; only the first call counts.</summary>
+    public void Complete(EngineFailure? outcome, string? successOutcome = null)
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
+        var tag = outcome?.Error.ToString() ?? successOutcome ?? "Success";
+        activity.SetOutcome(tag, outcome?.Message);
+        RouterMetrics.EngineCalls.Add(1,
+            new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, Engine.Name),
+            new KeyValuePair<string, object?>(RouterTelemetry.RoleTag, role),
+            new KeyValuePair<string, object?>("mlc.operation", operation),
+            new KeyValuePair<string, object?>(RouterTelemetry.OutcomeTag, tag));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Complete(EngineFailure.Canceled);
+        Response?.Dispose();
+        activity?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

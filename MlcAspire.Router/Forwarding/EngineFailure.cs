@@ -1,0 +1,28 @@
+using System.Net;
+
+namespace MlcAspire.Router.Forwarding;
+
+/// <summary>An expected failure of an engine call, as a value: what happened and what the client should see.</summary>
+public sealed record EngineFailure(EngineCallError Error, string Message, int EngineStatusCode = 0)
+{
+    /// <summary>The status the client gets: the engine's 4xx kept, 502 for engine or transport faults, 504 for timeouts.</summary>
+    public int ClientStatusCode => Error switch
+    {
+        EngineCallError.EngineRejected => EngineStatusCode,
+        EngineCallError.InvalidWindow => (int)HttpStatusCode.BadRequest,
+        EngineCallError.Timeout => (int)HttpStatusCode.GatewayTimeout,
+        EngineCallError.PreemptRetriesExhausted or EngineCallError.NoEngine => (int)HttpStatusCode.ServiceUnavailable,
+        EngineCallError.Canceled => 499,
+        _ => (int)HttpStatusCode.BadGateway,
+    };
+
+    /// <summary>The OpenAI error <c>type</c> for this failure.</summary>
+    public string ErrorType => Error switch
+    {
+        EngineCallError.EngineRejected when EngineStatusCode == (int)HttpStatusCode.Unauthorized => OpenAIError.AuthenticationError,
+        EngineCallError.EngineRejected or EngineCallError.InvalidWindow => OpenAIError.InvalidRequestError,
+        _ => OpenAIError.ServerError,
+    };
+
+    public static EngineFailure Canceled { get; } = new(EngineCallError.Canceled, "The request was canceled.");
+}

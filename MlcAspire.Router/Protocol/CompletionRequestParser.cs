@@ -1,0 +1,206 @@
+using System.Globalization;
+
+namespace MlcAspire.Router.Protocol;
+
+/// <summary>
+/// Checks a client's completion body against the ranges MLC's <c>CompletionRequest</c> enforces (spec §2.2), so
+/// that a bad request gets a 400 naming the field before any engine is called, instead of an engine 422 or a
+/// fatal engine check.
+/// </summary>
+public static class CompletionRequestParser
+{
+    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel)
+    {
+        if (node is not JsonObject body)
+        {
+            return Fail("The request body must be a JSON object.", null, "invalid_json");
+        }
+
+        // Neither reaches an engine: the router sets both itself (spec §5.7 W6, W7).
+        body.Remove("debug_config");
+        if (body["user"] is { } user && user.GetValueKind() != JsonValueKind.String)
+        {
+            return Fail("'user' must be a string.", "user", "invalid_type");
+        }
+
+        body.Remove("user");
+
+        if (body["model"] is { } model)
+        {
+            if (model.GetValueKind() != JsonValueKind.String)
+            {
+                return Fail("'model' must be a string.", "model", "invalid_type");
+            }
+
+            if (configuredModel.Length > 0 && model.GetValue<string>() != configuredModel)
+            {
+                return (null, new RequestError(StatusCodes.Status404NotFound,
+                    $"The model '{model.GetValue<string>()}' does not exist; this router serves '{configuredModel}'.", "model", "model_not_found"));
+            }
+        }
+
+        string? promptText = null;
+        IReadOnlyList<int>? promptTokens = null;
+        switch (body["prompt"])
+        {
+            case null:
+                return Fail("'prompt' is required.", "prompt", "missing_required_parameter");
+            case JsonValue text when text.GetValueKind() == JsonValueKind.String:
+                promptText = text.GetValue<string>();
+                if (promptText.Length == 0)
+                {
+                    return Fail("'prompt' must not be empty.", "prompt");
+                }
+
+                break;
+            case JsonArray { Count: > 0 } ids when ids.All(IsTokenId):
+                promptTokens = [.. ids.Select(id => id!.GetValue<int>())];
+                break;
+            default:
+                return Fail("'prompt' must be a non-empty string or a non-empty list of token ids.", "prompt", "invalid_type");
+        }
+
+        var error =
+            CheckInteger(body, "best_of", 1, 1, "Only 'best_of' = 1 is supported.")
+            ?? CheckBoolean(body, "echo")
+            ?? CheckNumber(body, "frequency_penalty", -2, 2)
+            ?? CheckNumber(body, "presence_penalty", -2, 2)
+            ?? CheckInteger(body, "logprobs", 0, 5)
+            ?? CheckLogitBias(body)
+            ?? CheckInteger(body, "max_tokens", 1, int.MaxValue)
+            ?? CheckInteger(body, "n", 1, 128)
+            ?? CheckInteger(body, "seed", long.MinValue, long.MaxValue)
+            ?? CheckStop(body)
+            ?? CheckBoolean(body, "stream")
+            ?? CheckStreamOptions(body)
+            ?? CheckString(body, "suffix")
+            ?? CheckNumber(body, "temperature", 0, 2)
+            ?? CheckNumber(body, "top_p", 0, 1, minimumExclusive: true)
+            ?? CheckResponseFormat(body);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var stream = body["stream"] is { } s && s.GetValueKind() == JsonValueKind.True;
+        var n = body["n"] is JsonValue nValue ? nValue.GetValue<int>() : 1;
+        return (new CompletionRequest(body, stream, n, promptText, promptTokens), null);
+    }
+
+    private static (CompletionRequest?, RequestError?) Fail(string message, string? param, string code = "invalid_value") =>
+        (null, RequestError.Invalid(message, param, code));
+
+    private static bool IsTokenId(JsonNode? id) =>
+        id is JsonValue value && value.TryGetValue<int>(out var token) && token >= 0;
+
+    private static bool IsNull(JsonNode? node) => node is null;
+
+    private static RequestError? CheckBoolean(JsonObject body, string name) =>
+        IsNull(body[name]) || body[name]!.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+            ? null
+            : RequestError.Invalid($"'{name}' must be a boolean.", name, "invalid_type");
+
+    private static RequestError? CheckString(JsonObject body, string name) =>
+        IsNull(body[name]) || body[name]!.GetValueKind() == JsonValueKind.String
+            ? null
+            : RequestError.Invalid($"'{name}' must be a string.", name, "invalid_type");
+
+    private static RequestError? CheckInteger(JsonObject body, string name, long minimum, long maximum, string? rangeMessage = null)
+    {
+        if (IsNull(body[name]))
+        {
+            return null;
+        }
+
+        if (body[name] is not JsonValue value || !value.TryGetValue<long>(out var number))
+        {
+            return RequestError.Invalid($"'{name}' must be an integer.", name, "invalid_type");
+        }
+
+        return number < minimum || number > maximum
+            ? RequestError.Invalid(rangeMessage ?? $"'{name}' must be between {minimum} and {maximum}.", name)
+            : null;
+    }
+
+    private static RequestError? CheckNumber(JsonObject body, string name, double minimum, double maximum, bool minimumExclusive = false)
+    {
+        if (IsNull(body[name]))
+        {
+            return null;
+        }
+
+        if (body[name] is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+        {
+            return RequestError.Invalid($"'{name}' must be a number.", name, "invalid_type");
+        }
+
+        var number = value.GetValue<double>();
+        var tooLow = minimumExclusive ? number <= minimum : number < minimum;
+        return tooLow || number > maximum || !double.IsFinite(number)
+            ? RequestError.Invalid(
+                $"'{name}' must be {(minimumExclusive ? "greater than" : "at least")} {minimum.ToString(CultureInfo.InvariantCulture)} and at most {maximum.ToString(CultureInfo.InvariantCulture)}.", name)
+            : null;
+    }
+
+    private static RequestError? CheckLogitBias(JsonObject body)
+    {
+        const string name = "logit_bias";
+        if (IsNull(body[name]))
+        {
+            return null;
+        }
+
+        if (body[name] is not JsonObject biases)
+        {
+            return RequestError.Invalid($"'{name}' must be an object of token id to bias.", name, "invalid_type");
+        }
+
+        foreach (var (token, bias) in biases)
+        {
+            if (!int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                return RequestError.Invalid($"'{name}' keys must be token ids; '{token}' is not.", name);
+            }
+
+            if (bias is not JsonValue value || value.GetValueKind() != JsonValueKind.Number || Math.Abs(value.GetValue<double>()) > 100)
+            {
+                return RequestError.Invalid($"'{name}' values must be numbers between -100 and 100.", name);
+            }
+        }
+
+        return null;
+    }
+
+    private static RequestError? CheckStop(JsonObject body) => body["stop"] switch
+    {
+        null => null,
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => null,
+        JsonArray list when list.All(item => item?.GetValueKind() == JsonValueKind.String) => null,
+        _ => RequestError.Invalid("'stop' must be a string or a list of strings.", "stop", "invalid_type"),
+    };
+
+    private static RequestError? CheckStreamOptions(JsonObject body) => body["stream_options"] switch
+    {
+        null => null,
+        // MLC requires the key inside the object ({} is a 422 there).
+        JsonObject options when options.ContainsKey("include_usage")
+            && (options["include_usage"] is null || options["include_usage"]!.GetValueKind() is JsonValueKind.True or JsonValueKind.False) => null,
+        _ => RequestError.Invalid("'stream_options' must be an object with a boolean 'include_usage'.", "stream_options", "invalid_type"),
+    };
+
+    private static RequestError? CheckResponseFormat(JsonObject body)
+    {
+        const string name = "response_format";
+        return body[name] switch
+        {
+            null => null,
+            JsonObject format when format["type"]?.GetValueKind() != JsonValueKind.String
+                || format["type"]!.GetValue<string>() is not ("text" or "json_object") =>
+                RequestError.Invalid($"'{name}.type' must be \"text\" or \"json_object\".", name),
+            JsonObject format when format["schema"] is { } schema && schema.GetValueKind() != JsonValueKind.String =>
+                RequestError.Invalid($"'{name}.schema' must be a string holding a JSON schema.", name, "invalid_type"),
+            JsonObject => null,
+            _ => RequestError.Invalid($"'{name}' must be an object.", name, "invalid_type"),
+        };
+    }
+}

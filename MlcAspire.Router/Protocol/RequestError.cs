@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace MlcAspire.Router.Protocol;
+
+/// <summary>Why the router refused a client request before calling any engine.</summary>
+public sealed record RequestError(int StatusCode, string Message, string? Param, string Code)
+{
+    public static RequestError Invalid(string message, string? param, string code = "invalid_value") =>
+        new((int)HttpStatusCode.BadRequest, message, param, code);
+
+    public OpenAIError ToOpenAIError() => new(new OpenAIErrorDetail(
+        Message,
+        StatusCode == (int)HttpStatusCode.NotFound ? OpenAIError.NotFoundError : OpenAIError.InvalidRequestError,
+        Param,
+        Code));
+}

@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace MlcAspire.Router.Protocol;
+
+/// <summary><c>GET /router/status</c>: the router's settings and every engine's live load.</summary>
+public sealed record RouterStatus(
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("pd_balance_factor")] double PdBalanceFactor,
+    [property: JsonPropertyName("max_preempt_retries")] int MaxPreemptRetries,
+    [property: JsonPropertyName("engines")] IReadOnlyList<EngineStatus> Engines);
+
+public sealed record EngineStatus(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("pe_start")] int PeStart,
+    [property: JsonPropertyName("active_requests")] int ActiveRequests,
+    [property: JsonPropertyName("total_requests")] long TotalRequests,
+    [property: JsonPropertyName("failed_requests")] long FailedRequests);

@@ -1,0 +1,62 @@
+namespace MlcAspire.Router;
+
+/// <summary>The cross-field rules DataAnnotations cannot express; every message names the key.</summary>
+internal sealed class RouterOptionsValidator : IValidateOptions<RouterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RouterOptions options)
+    {
+        var failures = new List<string>();
+        var key = RouterOptions.SectionName;
+
+        for (var k = 0; k < options.Engines.Count; k++)
+        {
+            var engine = options.Engines[k];
+            if (!Enum.IsDefined(engine.Role))
+            {
+                failures.Add($"{key}:Engines:{k}:Role must be Prefill, Decode or Both.");
+            }
+
+            if (options.Engines.FindIndex(e => e.Name == engine.Name) != k)
+            {
+                failures.Add($"{key}:Engines:{k}:Name '{engine.Name}' is listed twice.");
+            }
+        }
+
+        if (options.Mode == RouterMode.Disagg)
+        {
+            if (!options.Engines.Exists(e => e.Role is EngineRole.Prefill or EngineRole.Both))
+            {
+                failures.Add($"{key}:Engines needs at least one engine with Role Prefill or Both when {key}:Mode is disagg.");
+            }
+
+            if (!options.Engines.Exists(e => e.Role is EngineRole.Decode or EngineRole.Both))
+            {
+                failures.Add($"{key}:Engines needs at least one engine with Role Decode or Both when {key}:Mode is disagg.");
+            }
+
+            // A prefill engine pushes KV to a different engine; one engine alone cannot disaggregate.
+            if (options.Engines.Count < 2)
+            {
+                failures.Add($"{key}:Engines needs at least two engines when {key}:Mode is disagg.");
+            }
+        }
+
+        foreach (var (timeout, value) in new[]
+        {
+            (nameof(options.PreemptBackoff), options.PreemptBackoff),
+            (nameof(options.PrepRecvTimeout), options.PrepRecvTimeout),
+            (nameof(options.RemoteSendTimeout), options.RemoteSendTimeout),
+            (nameof(options.FirstTokenTimeout), options.FirstTokenTimeout),
+            (nameof(options.IdleTimeout), options.IdleTimeout),
+            (nameof(options.ReleaseTimeout), options.ReleaseTimeout),
+        })
+        {
+            if (value < TimeSpan.Zero || (value == TimeSpan.Zero && timeout != nameof(options.PreemptBackoff)))
+            {
+                failures.Add($"{key}:{timeout} must be positive.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,46 @@
+namespace MlcAspire.Router.Scheduling;
+
+/// <summary>
+/// The started generation of one attempt (the engine's open SSE response and the idle timeout that guards it), or
+/// why it could not start. It owns the attempt's engine leases and releases them when disposed.
+/// </summary>
+public sealed class CompletionStart : IAsyncDisposable
+{
+    private readonly IDisposable[] _owned;
+
+    private CompletionStart(EngineResponse? response, EngineFailure? failure, ActivityTimeout? streamTimeout, IDisposable[] owned)
+    {
+        Response = response;
+        Failure = failure;
+        StreamTimeout = streamTimeout;
+        _owned = owned;
+    }
+
+    /// <summary>The generating engine's response (2xx, headers read); null on failure.</summary>
+    public EngineResponse? Response { get; }
+
+    public EngineFailure? Failure { get; }
+
+    /// <summary>The token guarding the stream; the relay re-arms it with the idle timeout on every read.</summary>
+    public ActivityTimeout? StreamTimeout { get; }
+
+    public static CompletionStart Started(EngineResponse response, ActivityTimeout streamTimeout, params IDisposable[] owned) =>
+        new(response, null, streamTimeout, owned);
+
+    public static CompletionStart Failed(EngineFailure failure, params IDisposable?[] owned) =>
+        new(null, failure, null, [.. owned.OfType<IDisposable>()]);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Response is not null)
+        {
+            await Response.DisposeAsync();
+        }
+
+        StreamTimeout?.Dispose();
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+namespace MlcAspire.Router.Scheduling;
+
+/// <summary>Prefill/decode disaggregation over MicroServing (spec §5.4), with any number of prefill and decode engines.</summary>
+/// <remarks>
+/// Steps of one attempt:
+/// 1. Resolve the KV window for the prompt and check it (§4.5) before any engine is called.
+/// 2. Lease the least-loaded decode engine D and the least-loaded prefill engine P ≠ D; both count until the handoff ends.
+/// 3. prep_recv on D: D reserves KV slots for <c>[matched : end]</c> and answers the slots' metadata.
+/// 4. remote_send on P, unless D's matched prefix already covers the window: P computes <c>[0 : end]</c> and pushes
+///    <c>[matched : end]</c> into D's slots; the call returns once the KV is written.
+/// 5. start_generate on D from <c>end</c>; its SSE response goes back to the router's relay. P's lease ends here.
+/// If a step after prep_recv fails (or the client leaves), D's parked state is released (step 6, see
+/// <see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (§4.7).
+/// </remarks>
+internal sealed class DisaggregatedStrategy(
+    EngineScheduler scheduler, EngineClient client, TimeProvider timeProvider, IOptions<RouterOptions> options,
+    ILogger<DisaggregatedStrategy> logger) : ICompletionStrategy
+{
+    public const string PrepRecvPath = "microserving/prep_recv";
+    public const string RemoteSendPath = "microserving/remote_send";
+    public const string StartGeneratePath = "microserving/start_generate";
+
+    private const string DecodeRole = "decode";
+    private const string PrefillRole = "prefill";
+
+    private readonly RouterOptions _options = options.Value;
+
+    public bool RequiresPromptTokens => true;
+
+    public async ValueTask<CompletionStart> StartAsync(CompletionAttempt attempt, CancellationToken cancellationToken)
+    {
+        var request = attempt.Request;
+        var id = attempt.RequestId;
+
+        // :: Step 1
+        var promptLength = request.PromptTokens?.Count ?? 0;
+        var end = KvWindow.ComputeEnd(_options.PdBalanceFactor, promptLength);
+        if (KvWindow.CheckPrepRecv(end, promptLength) is { } windowError)
+        {
+            return CompletionStart.Failed(new EngineFailure(EngineCallError.InvalidWindow, windowError));
+        }
+
+        var resolvedEnd = KvWindow.Resolve(end, promptLength);
+
+        // :: Step 2
+        var decode = scheduler.Acquire(EngineSelection.Decode);
+        var prefill = decode is null ? null : scheduler.Acquire(EngineSelection.Prefill, exclude: decode.Engine);
+        if (decode is null || prefill is null)
+        {
+            return CompletionStart.Failed(new EngineFailure(EngineCallError.NoEngine, "No decode engine with a distinct prefill engine is configured."), decode, prefill);
+        }
+
+        var started = false;
+        var parked = false;
+        try
+        {
+            // :: Step 3
+            (KvAppendMetadata Metadata, PrepRecvResponse Answer)? prepared;
+            using (var timeout = new ActivityTimeout(timeProvider, _options.PrepRecvTimeout, cancellationToken))
+            {
+                var (body, failure) = await client.PostForJsonAsync(
+                    decode.Engine, PrepRecvPath, DecodeRole, id, request.CreateEngineBody(id, ("end", end)), timeout, cancellationToken);
+                if (failure is not null)
+                {
+                    return CompletionStart.Failed(failure);
+                }
+
+                parked = true;
+                prepared = ReadPrepRecvAnswer(body, resolvedEnd, out var invalid);
+                if (prepared is null)
+                {
+                    return CompletionStart.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{decode.Engine.Name} answered prep_recv wrongly: {invalid}"));
+                }
+            }
+
+            // :: Step 4
+            var answer = prepared.Value.Answer;
+            if (KvWindow.NeedsRemoteSend(answer.PrefixMatchedLength, resolvedEnd))
+            {
+                using var timeout = new ActivityTimeout(timeProvider, _options.RemoteSendTimeout, cancellationToken);
+                var body = request.CreateEngineBody(id,
+                    ("begin", answer.PrefixMatchedLength),
+                    ("end", resolvedEnd),
+                    ("kv_addr_info", answer.KvAppendMetadata),
+                    ("recv_rank", decode.Engine.PeStart));
+                var (_, failure) = await client.PostForJsonAsync(prefill.Engine, RemoteSendPath, PrefillRole, id, body, timeout, cancellationToken);
+                if (failure is not null)
+                {
+                    return CompletionStart.Failed(failure);
+                }
+            }
+
+            // :: Step 5
+            var streamTimeout = new ActivityTimeout(timeProvider, _options.FirstTokenTimeout, cancellationToken);
+            var response = await client.SendAsync(
+                decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), streamTimeout, cancellationToken);
+
+            // start_generate reached the engine (or may have): a second one for this id would be a fatal engine check.
+            parked = false;
+            if (response.Failure is { } generateFailure)
+            {
+                streamTimeout.Dispose();
+                return CompletionStart.Failed(generateFailure);
+            }
+
+            started = true;
+            return CompletionStart.Started(response, streamTimeout, decode);
+        }
+        finally
+        {
+            prefill.Dispose();
+            if (!started)
+            {
+                // :: Step 6
+                if (parked)
+                {
+                    await ReleaseDecodeStateAsync(request, id, decode.Engine, resolvedEnd);
+                }
+
+                decode.Dispose();
+            }
+        }
+    }
+
+    private static (KvAppendMetadata, PrepRecvResponse)? ReadPrepRecvAnswer(JsonNode? body, int resolvedEnd, out string? error)
+    {
+        PrepRecvResponse? answer;
+        try
+        {
+            answer = body?.Deserialize(RouterJsonContext.Default.PrepRecvResponse);
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message;
+            return null;
+        }
+
+        if (answer?.KvAppendMetadata is null)
+        {
+            error = "kv_append_metadata is missing.";
+            return null;
+        }
+
+        var (metadata, decodeError) = KvAppendMetadata.Decode(answer.KvAppendMetadata);
+        error = decodeError ?? (metadata is null ? null : KvWindow.CheckPrepRecvAnswer(resolvedEnd, answer.PrefixMatchedLength, metadata));
+        return error is null ? (metadata!, answer) : null;
+    }
+
+    /// <summary>
+    /// Frees the KV slots and parked state prep_recv left on D when the handoff will not complete. There is no
+    /// abort call (spec §4.7), so this starts the generation with a tiny budget and drops the connection as soon as
+    /// the headers arrive; the engine's disconnect handling aborts the request id.
+    /// </summary>
+    /// <remarks>Runs with its own budget, not the client's token: the client may be the one who left.</remarks>
+    private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineEndpoint decode, int resolvedEnd)
+    {
+        using var timeout = new ActivityTimeout(timeProvider, _options.ReleaseTimeout, CancellationToken.None);
+        var body = request.CreateEngineBody(id, ("begin", resolvedEnd));
+        body["stream"] = true;
+        body["max_tokens"] = 1;
+        await using var response = await client.SendAsync(decode, StartGeneratePath, DecodeRole, id, body, timeout, CancellationToken.None);
+        if (response.Failure is { } failure)
+        {
+            RouterLog.DecodeStateReleaseFailed(logger, id, decode.Name, failure.Error);
+            return;
+        }
+
+        response.Complete(null, "Released");
+        RouterLog.DecodeStateReleased(logger, id, decode.Name, "dropped after headers");
+    }
+}

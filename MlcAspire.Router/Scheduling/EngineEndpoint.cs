@@ -1,0 +1,40 @@
+namespace MlcAspire.Router.Scheduling;
+
+/// <summary>One engine as the router sees it: its address, role and live load.</summary>
+/// <remarks>Counters change only under <see cref="EngineScheduler"/>'s lock or through Interlocked.</remarks>
+public sealed class EngineEndpoint(string name, EngineRole role, int peStart)
+{
+    private int _activeRequests;
+    private long _totalRequests;
+    private long _failedRequests;
+
+    public string Name { get; } = name;
+
+    /// <summary>The logical address service discovery resolves, e.g. <c>http://engine-0/</c>.</summary>
+    public Uri BaseAddress { get; } = new($"http://{name}/");
+
+    public EngineRole Role { get; } = role;
+
+    /// <summary>Sent as <c>recv_rank</c> when this engine receives KV.</summary>
+    public int PeStart { get; } = peStart;
+
+    public int ActiveRequests => Volatile.Read(ref _activeRequests);
+
+    public long TotalRequests => Interlocked.Read(ref _totalRequests);
+
+    public long FailedRequests => Interlocked.Read(ref _failedRequests);
+
+    public bool CanPrefill => Role is EngineRole.Prefill or EngineRole.Both;
+
+    public bool CanDecode => Role is EngineRole.Decode or EngineRole.Both;
+
+    internal void Acquire()
+    {
+        Interlocked.Increment(ref _activeRequests);
+        Interlocked.Increment(ref _totalRequests);
+    }
+
+    internal void Release() => Interlocked.Decrement(ref _activeRequests);
+
+    internal void RecordFailure() => Interlocked.Increment(ref _failedRequests);
+}

@@ -1,0 +1,25 @@
+namespace MlcAspire.Router.Scheduling;
+
+/// <summary>One unit of load on an engine, taken at dispatch and given back exactly once on every way out.</summary>
+public sealed class EngineLease : IDisposable
+{
+    private int _released;
+
+    internal EngineLease(EngineEndpoint engine)
+    {
+        Engine = engine;
+        engine.Acquire();
+        RouterMetrics.ActiveRequests.Add(1, new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, engine.Name));
+    }
+
+    public EngineEndpoint Engine { get; }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            Engine.Release();
+            RouterMetrics.ActiveRequests.Add(-1, new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, Engine.Name));
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace MlcAspire.Router.Scheduling;
+
+/// <summary>Turns a text prompt into the token ids the engines would compute, and knows the model's limits.</summary>
+public interface IPromptTokenizer
+{
+    /// <summary>The model's context window, or null when the model directory is not available to the router.</summary>
+    int? ContextWindowSize { get; }
+
+    IReadOnlyList<int> Encode(string text);
+}

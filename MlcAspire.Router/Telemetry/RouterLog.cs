@@ -1,0 +1,37 @@
+namespace MlcAspire.Router.Telemetry;
+
+/// <summary>Every log message of the router; event ids are unique across this table.</summary>
+internal static partial class RouterLog
+{
+    [LoggerMessage(EventId = 1, EventName = "EngineCallFailed", Level = LogLevel.Warning,
+        Message = "{Operation} on {EngineName} for {RequestId} failed: {Error} ({StatusCode}) {ErrorMessage}")]
+    public static partial void EngineCallFailed(ILogger logger, string operation, string engineName, string requestId, EngineCallError error, int statusCode, string errorMessage);
+
+    [LoggerMessage(EventId = 2, EventName = "ClientDisconnected", Level = LogLevel.Debug,
+        Message = "Client left during {RequestId}")]
+    public static partial void ClientDisconnected(ILogger logger, string requestId);
+
+    [LoggerMessage(EventId = 3, EventName = "PreemptRetry", Level = LogLevel.Information,
+        Message = "{RequestId} was preempted by {EngineName}; retry {Retry} of {MaxRetries}")]
+    public static partial void PreemptRetry(ILogger logger, string requestId, string engineName, int retry, int maxRetries);
+
+    [LoggerMessage(EventId = 4, EventName = "DecodeStateReleased", Level = LogLevel.Debug,
+        Message = "Released parked state of {RequestId} on {EngineName}: {Outcome}")]
+    public static partial void DecodeStateReleased(ILogger logger, string requestId, string engineName, string outcome);
+
+    [LoggerMessage(EventId = 5, EventName = "CompletionDispatched", Level = LogLevel.Debug,
+        Message = "{RequestId} attempt {Attempt} dispatched in {Mode} mode")]
+    public static partial void CompletionDispatched(ILogger logger, string requestId, int attempt, RouterMode mode);
+
+    [LoggerMessage(EventId = 6, EventName = "RequestRejected", Level = LogLevel.Debug,
+        Message = "Rejected a completion request: {ErrorMessage}")]
+    public static partial void RequestRejected(ILogger logger, string errorMessage);
+
+    [LoggerMessage(EventId = 7, EventName = "StreamFailed", Level = LogLevel.Warning,
+        Message = "Stream of {RequestId} failed after it started: {Error} {ErrorMessage}")]
+    public static partial void StreamFailed(ILogger logger, string requestId, EngineCallError error, string errorMessage);
+
+    [LoggerMessage(EventId = 8, EventName = "DecodeStateReleaseFailed", Level = LogLevel.Warning,
+        Message = "Could not release parked state of {RequestId} on {EngineName}: {Error}")]
+    public static partial void DecodeStateReleaseFailed(ILogger logger, string requestId, string engineName, EngineCallError error);
+}

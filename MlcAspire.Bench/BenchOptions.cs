@@ -21,7 +21,8 @@ internal sealed class BenchOptions
           --json PATH          where to write the JSON report (default: artifacts/bench/<preset>-<time>.json)
           --scale X            multiply every duration by X (e.g. 0.2 for a quick look; default 1)
           --streams N          concurrent streams of the streaming preset (default 5000)
-          --model PATH         engine model directory (default: models/reference-timing, the engine's timing mode)
+          --model PATH         base model directory of the timing-mode engines (default: models/reference-timing,
+                               else models/reference-tiny; each preset writes its own timing schedule into a copy)
           --engine URL         attach to a running engine instead of starting engines (repeat; order = PE index)
           --router NAME=URL[,PID]
                                attach to a running router (NAME: router-rr, router-disagg, router-disagg-0.1);

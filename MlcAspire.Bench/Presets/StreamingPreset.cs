@@ -26,7 +26,7 @@ internal sealed class StreamingPreset : IPreset
             [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)], TimingProfiles.Streaming, withNginx: true, cancellationToken);
         var chunks = await context.RunAsync(topology, new Experiment(
             "chunk-latency", "time from send to each streamed chunk, averaged per request", Chunks,
-            new LoadShape.Closed(32), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.Nginx],
+            new LoadShape.Closed(8), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.Nginx],
             Rounds: 6, context.Seconds(5), context.Seconds(2)), cancellationToken);
         // Mean chunk latency includes the one-off forwarding of the request, so this over-states the per-chunk cost.
         var added = context.Report.AddDifference("added time per relayed chunk (router-rr − direct, mean chunk latency)",

@@ -11,9 +11,12 @@ internal static class BenchPaths
 
     public static string RepositoryRoot => Path.GetFullPath(Metadata("MlcAspire.RepositoryRoot"));
 
-    /// <summary>The reference engine's timing mode: tokens on a schedule, no arithmetic, so that what is measured is
-    /// the router and not the engines.</summary>
-    public static string TimingModel => Path.Combine(RepositoryRoot, "models", "reference-timing");
+    /// <summary>The base of the presets' timing-mode models: <c>models/reference-timing</c>, else the tokenizer and
+    /// vocabulary of <c>models/reference-tiny</c>. Either serves, because every preset writes its own schedule and
+    /// <c>model_type: "reference-timing"</c> into a copy (<see cref="TimingModelVariant"/>).</summary>
+    public static string TimingModel =>
+        new[] { "reference-timing", "reference-tiny" }.Select(name => Path.Combine(RepositoryRoot, "models", name)).FirstOrDefault(Directory.Exists)
+        ?? throw new DirectoryNotFoundException($"Neither models/reference-timing nor models/reference-tiny is in {RepositoryRoot}.");
 
     private static string Metadata(string key) =>
         typeof(BenchPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value

@@ -16,13 +16,13 @@ internal sealed class SmokePreset : IPreset
         var completions = await context.RunAsync(topology, new Experiment(
             "smoke-completions", "non-streamed completions on every target",
             new Workload(new LengthDistribution(8, 32), LengthDistribution.Fixed(4), Stream: false),
-            new LoadShape.Closed(4), all, Rounds: 2, context.Seconds(1), context.Seconds(0.5)), cancellationToken);
+            new LoadShape.Closed(4), all, Rounds: 2, context.Seconds(0.75), context.Seconds(0.25)), cancellationToken);
         context.Report.AddDifference("router-added latency, round-robin (router-rr − direct, E2E)",
             completions, TargetNames.RouterRoundRobin, TargetNames.Direct, t => t.EndToEndMs);
 
         await context.RunAsync(topology, new Experiment(
             "smoke-streams", "streamed completions on every target (Poisson arrivals)",
             new Workload(new LengthDistribution(8, 32), LengthDistribution.Fixed(8), Stream: true),
-            new LoadShape.Open(20), all, Rounds: 2, context.Seconds(1), context.Seconds(0.5)), cancellationToken);
+            new LoadShape.Open(20), all, Rounds: 2, context.Seconds(0.75), context.Seconds(0.25)), cancellationToken);
     }
 }

@@ -35,7 +35,7 @@ internal sealed class OverheadPreset : IPreset
             latency, TargetNames.RouterDisagg, TargetNames.Direct, t => t.EndToEndMs);
         context.Report.AddDifference("nginx-added latency (nginx − direct, E2E)",
             latency, TargetNames.Nginx, TargetNames.Direct, t => t.EndToEndMs);
-        context.Report.AddCheck("router-added latency p50, round-robin, short non-streamed, half saturation", "<=", 0.3, added?.P50, "ms");
-        context.Report.AddCheck("router-added latency p99, round-robin, short non-streamed, half saturation", "<=", 2, added?.P99, "ms");
+        context.Report.AddCheck("router-added latency p50, round-robin, short non-streamed, half saturation", "<=", 0.3, added?.P50, "ms", isDifference: true);
+        context.Report.AddCheck("router-added latency p99, round-robin, short non-streamed, half saturation", "<=", 2, added?.P99, "ms", isDifference: true);
     }
 }

@@ -33,7 +33,7 @@ internal sealed class StreamingPreset : IPreset
             chunks, TargetNames.RouterRoundRobin, TargetNames.Direct, t => t.MeanChunkLatencyMs);
         context.Report.AddDifference("nginx-added time per relayed chunk (nginx − direct, mean chunk latency)",
             chunks, TargetNames.Nginx, TargetNames.Direct, t => t.MeanChunkLatencyMs);
-        context.Report.AddCheck("streaming added time per relayed chunk p50, round-robin", "<=", 0.05, added?.P50, "ms");
+        context.Report.AddCheck("streaming added time per relayed chunk p50, round-robin", "<=", 0.05, added?.P50, "ms", isDifference: true);
         if (chunks[TargetNames.RouterRoundRobin] is { ProxyCpuCores: { } cores, OutputTokensPerSecond: > 0 } router)
         {
             context.Report.Notes.Add(string.Create(CultureInfo.InvariantCulture,

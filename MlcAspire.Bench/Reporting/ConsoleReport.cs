@@ -47,7 +47,7 @@ internal static class ConsoleReport
             output.WriteLine("## Targets");
             foreach (var c in report.Checks)
             {
-                output.WriteLine($"   {(c.Pass ? "PASS" : "MISS")}  {c.Name,-70} measured {Number(c.Measured)} {c.Unit} (target {c.Comparison} {Number(c.Limit)})");
+                output.WriteLine($"   {c.Status,-5} {c.Name,-70} measured {Number(c.Measured)} {c.Unit} (target {c.Comparison} {Number(c.Limit)})");
             }
         }
 

@@ -27,11 +27,13 @@ internal sealed class ReportBuilder
         return derived;
     }
 
-    public void AddCheck(string name, string comparison, double limit, double? measured, string unit)
+    /// <summary>Adds a target; <paramref name="isDifference"/> marks a via-proxy − baseline value, which is NOISY
+    /// rather than PASS when it is implausibly negative.</summary>
+    public void AddCheck(string name, string comparison, double limit, double? measured, string unit, bool isDifference = false)
     {
         if (measured is { } value)
         {
-            Checks.Add(new TargetCheck(name, comparison, limit, value, unit));
+            Checks.Add(new TargetCheck(name, comparison, limit, value, unit, isDifference ? -Math.Abs(limit) : null));
         }
         else
         {

@@ -1,0 +1,14 @@
+namespace MlcAspire.Bench.Load;
+
+/// <summary>One prepared <c>/v1/completions</c> request. The body is built once and reused, so that the load
+/// generator allocates nothing per request for it.</summary>
+internal sealed class RequestSpec(int[] promptTokens, int maxTokens, bool stream, byte[] body)
+{
+    public int[] PromptTokens { get; } = promptTokens;
+
+    public int MaxTokens { get; } = maxTokens;
+
+    public bool Stream { get; } = stream;
+
+    public byte[] Body { get; } = body;
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace MlcAspire.Bench.Measurement;
+
+/// <summary>What one target did in one experiment. Rates and latencies count successful requests only (a fast
+/// error must not look like throughput); latencies are in milliseconds.</summary>
+internal sealed record TargetResult(
+    string Target,
+    int Requests,
+    int Errors,
+    IReadOnlyDictionary<string, int> ErrorsByOutcome,
+    double Seconds,
+    double RequestsPerSecond,
+    double OutputTokensPerSecond,
+    Distribution TimeToFirstTokenMs,
+    Distribution TimePerOutputTokenMs,
+    Distribution EndToEndMs,
+    Distribution MeanChunkLatencyMs,
+    double? ProxyCpuCores,
+    double? ProxyCpuMsPerRequest,
+    [property: JsonPropertyName("proxy_peak_rss_mib")] double? ProxyPeakRssMiB,
+    [property: JsonPropertyName("proxy_rss_mib_by_slice")] IReadOnlyList<double> ProxyRssMiBBySlice)
+{
+    public static TargetResult From(string target, SampleSink sink)
+    {
+        var samples = sink.Snapshot();
+        var ok = samples.Where(s => s.Outcome == RequestOutcome.Ok).ToArray();
+        var errors = samples.Where(s => s.Outcome != RequestOutcome.Ok)
+            .GroupBy(s => s.Outcome.ToString()).ToDictionary(g => g.Key, g => g.Count());
+        var seconds = sink.WallSeconds;
+        var streamed = ok.Where(s => s.Chunks > 0).ToArray();
+        return new(
+            target,
+            samples.Length,
+            samples.Length - ok.Length,
+            errors,
+            seconds,
+            seconds > 0 ? ok.Length / seconds : 0,
+            seconds > 0 ? ok.Sum(s => (double)s.OutputTokens) / seconds : 0,
+            Distribution.Of([.. ok.Select(s => Distribution.TicksToMs(s.TimeToFirstToken))]),
+            Distribution.Of([.. streamed.Where(s => s.OutputTokens > 1)
+                .Select(s => Distribution.TicksToMs(s.EndToEnd - s.TimeToFirstToken) / (s.OutputTokens - 1))]),
+            Distribution.Of([.. ok.Select(s => Distribution.TicksToMs(s.EndToEnd))]),
+            Distribution.Of([.. streamed.Select(s => Distribution.TicksToMs(s.MeanChunkLatency))]),
+            sink.HasProxy ? sink.ProxyCpuSeconds / seconds : null,
+            sink.HasProxy && samples.Length > 0 ? sink.ProxyCpuSeconds * 1000 / samples.Length : null,
+            sink.HasProxy ? sink.ProxyPeakRssBytes / 1048576.0 : null,
+            sink.RssBySlice.Select(b => b / 1048576.0).ToArray());
+    }
+}

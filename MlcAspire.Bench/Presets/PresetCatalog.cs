@@ -1,0 +1,9 @@
+namespace MlcAspire.Bench.Presets;
+
+internal static class PresetCatalog
+{
+    public static readonly IReadOnlyList<IPreset> All =
+        [new OverheadPreset(), new StreamingPreset(), new PdPreset(), new SoakPreset(), new SmokePreset()];
+
+    public static IPreset? Find(string name) => All.FirstOrDefault(p => p.Name == name);
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace MlcAspire.Bench.Presets;
+
+/// <summary>What relaying SSE costs: added latency per chunk, then thousands of concurrent slow streams.</summary>
+internal sealed class StreamingPreset : IPreset
+{
+    private static readonly Workload Chunks = new(LengthDistribution.Fixed(32), LengthDistribution.Fixed(32), Stream: true);
+
+    /// <summary>With <see cref="TimingProfiles.SlowStreams"/>, each stream stays open for about 20 s.</summary>
+    private static readonly Workload Slow = new(LengthDistribution.Fixed(16), LengthDistribution.Fixed(40), Stream: true);
+
+    public string Name => "streaming";
+
+    public int MaxConcurrency(BenchOptions options) => options.Streams + 64;
+
+    public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
+    {
+        await MeasureChunkLatencyAsync(context, cancellationToken);
+        await MeasureManyStreamsAsync(context, cancellationToken);
+    }
+
+    private static async Task MeasureChunkLatencyAsync(PresetContext context, CancellationToken cancellationToken)
+    {
+        await using var topology = await context.StartTopologyAsync("streaming-chunks",
+            [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)], TimingProfiles.Streaming, withNginx: true, cancellationToken);
+        var chunks = await context.RunAsync(topology, new Experiment(
+            "chunk-latency", "time from send to each streamed chunk, averaged per request", Chunks,
+            new LoadShape.Closed(8), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.Nginx],
+            Rounds: 6, context.Seconds(5), context.Seconds(2)), cancellationToken);
+        // Mean chunk latency includes the one-off forwarding of the request, so this over-states the per-chunk cost.
+        var added = context.Report.AddDifference("added time per relayed chunk (router-rr − direct, mean chunk latency)",
+            chunks, TargetNames.RouterRoundRobin, TargetNames.Direct, t => t.MeanChunkLatencyMs);
+        context.Report.AddDifference("nginx-added time per relayed chunk (nginx − direct, mean chunk latency)",
+            chunks, TargetNames.Nginx, TargetNames.Direct, t => t.MeanChunkLatencyMs);
+        context.Report.AddCheck("streaming added time per relayed chunk p50, round-robin", "<=", 0.05, added?.P50, "ms", isDifference: true);
+        if (chunks[TargetNames.RouterRoundRobin] is { ProxyCpuCores: { } cores, OutputTokensPerSecond: > 0 } router)
+        {
+            context.Report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"router CPU per relayed chunk: {cores / router.OutputTokensPerSecond * 1e6:0.0} µs (CPU time / chunks, chunk-latency experiment)."));
+        }
+    }
+
+    private static async Task MeasureManyStreamsAsync(PresetContext context, CancellationToken cancellationToken)
+    {
+        var streams = context.Options.Streams;
+        await using var topology = await context.StartTopologyAsync("streaming-many",
+            [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin)], TimingProfiles.SlowStreams, withNginx: false, cancellationToken);
+        var many = await context.RunAsync(topology, new Experiment(
+            "many-streams", $"{streams} concurrent slow streams through the round-robin router", Slow,
+            new LoadShape.Closed(streams), [TargetNames.RouterRoundRobin],
+            Rounds: 1, context.Seconds(60), Warmup: TimeSpan.Zero), cancellationToken);
+        var result = many[TargetNames.RouterRoundRobin];
+        context.Report.AddCheck($"errors with {streams} concurrent slow streams", "<=", 0, result?.Errors, "errors");
+        context.Report.AddCheck($"router peak memory with {streams} concurrent slow streams", "<=", 1024, result?.ProxyPeakRssMiB, "MiB");
+    }
+}

@@ -1,0 +1,20 @@
+namespace MlcAspire.Bench.Topology;
+
+/// <summary>Engines and routers that answer, however they were started.</summary>
+/// <param name="Engines">Engine base URLs by index; engine i owns NVSHMEM PE i (one GPU each).</param>
+/// <param name="Routers">Router name → base URL and process id (null when attached without one).</param>
+internal sealed record RunningTopology(
+    string Model,
+    IReadOnlyList<Uri> Engines,
+    IReadOnlyDictionary<string, (Uri Url, int? Pid)> Routers,
+    IReadOnlyList<IAsyncDisposable> Owned) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        // Routers first (they were started last), then engines.
+        for (var i = Owned.Count - 1; i >= 0; i--)
+        {
+            await Owned[i].DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace MlcAspire.Bench.Topology;
+
+/// <summary>What a preset needs running: engines of one model and routers in front of all of them.</summary>
+internal sealed record TopologyRequest(string Model, int EngineCount, IReadOnlyList<RouterSpec> Routers, EngineSettings Engines);
+
+/// <summary>A router process over the engines. Disagg uses engine 0 as prefill and engine 1 as decode (1P1D);
+/// round-robin uses every engine for both.</summary>
+internal sealed record RouterSpec(string Name, string Mode, double PdBalanceFactor = 0)
+{
+    public const string RoundRobin = "round-robin";
+    public const string Disagg = "disagg";
+}

@@ -160,7 +160,7 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
             };
         };
 
-        using var response = await _client.PostCompletionAsync("""{"prompt":"x","stream":true,"temperature":0}""", Token);
+        using var response = await _client.PostCompletionAsync("""{"prompt":"x","stream":true,"temperature":0.8}""", Token);
 
         var events = RouterTestExtensions.SseData(await response.Content.ReadAsStringAsync(Token));
         Assert.Equal("[DONE]", events[^1]);
@@ -171,6 +171,8 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
         var ids = _engine.Requests.Select(r => r.Body["user"]!.GetValue<string>()).ToList();
         Assert.Equal(3, ids.Distinct().Count());
         Assert.Equal(ids[0], chunks[0]["id"]!.GetValue<string>());
+        // The client sent no seed: the router chose one, and every attempt samples with it, so retries repeat the text.
+        Assert.Single(_engine.Requests.Select(r => r.Body["seed"]!.GetValue<int>()).Distinct());
         await _client.WaitForIdleAsync(Token);
     }
 

@@ -83,6 +83,7 @@ public sealed class RoundRobinCompletionsTests : IAsyncLifetime
         }
 
         Assert.Equal("""{"5":1.5}""", sent["logit_bias"]!.ToJsonString());
+        Assert.Equal(7, sent["seed"]!.GetValue<int>());
     }
 
     [Fact]

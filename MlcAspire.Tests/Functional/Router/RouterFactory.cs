@@ -40,8 +40,10 @@ internal sealed class RouterFactory(IReadOnlyDictionary<string, string?> setting
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings));
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // Configuration rules beat SetMinimumLevel, and appsettings.json asks for Information: override it there.
+        builder.ConfigureAppConfiguration(config => config
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" })
+            .AddInMemoryCollection(settings));
         if (configureServices is not null)
         {
             builder.ConfigureServices(configureServices);

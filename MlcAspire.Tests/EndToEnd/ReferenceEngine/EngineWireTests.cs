@@ -25,6 +25,25 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Cors_DefaultsAllowAnyOrigin()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+        request.Headers.Add("Origin", "http://client.example");
+
+        using var response = await fixture.Debug.Client.SendAsync(request, Ct);
+
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+    }
+
+    [Fact]
+    public async Task Health_AnswersFromServiceDefaults()
+    {
+        using var response = await fixture.Debug.Client.GetAsync("/health", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Completion_NonStream_HasMlcShapeWithNullsPresent()
     {
         using var response = await PostAsync(fixture.Debug.Client, "/v1/completions",

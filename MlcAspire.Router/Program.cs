@@ -13,6 +13,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
+app.MapPrometheusMetrics();
 app.MapCompletionsApi();
 app.MapRouterStatusApi();
 

@@ -30,6 +30,8 @@ public sealed class CompletionRelay(
         var clientId = CompletionAttempt.NewRequestId();
         var deduplicator = new RetryDeduplicator(clientId);
         var outcome = "Success";
+        using var logScope = RouterLog.BeginRequestScope(logger, clientId);
+        var telemetry = RequestTelemetry.Begin(timeProvider, _options.Mode.ToString(), _options.Model);
         try
         {
             for (var number = 0; ; number++)
@@ -84,7 +86,7 @@ public sealed class CompletionRelay(
                     return;
                 }
 
-                RouterMetrics.PreemptRetries.Add(1);
+                RouterMetrics.PreemptRetries.Add(1, new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, engineName));
                 RouterLog.PreemptRetry(logger, attempt.RequestId, engineName, number + 1, _options.MaxPreemptRetries);
                 await Task.Delay(_options.PreemptBackoff * Math.Pow(2, number), timeProvider, cancellationToken);
             }
@@ -96,9 +98,7 @@ public sealed class CompletionRelay(
         }
         finally
         {
-            RouterMetrics.Completions.Add(1,
-                new KeyValuePair<string, object?>(RouterTelemetry.ModeTag, _options.Mode.ToString()),
-                new KeyValuePair<string, object?>(RouterTelemetry.OutcomeTag, outcome));
+            telemetry.Finish(clientId, outcome);
         }
     }
 
@@ -114,6 +114,7 @@ public sealed class CompletionRelay(
             await foreach (var payload in reader.ReadAsync(timeout.Token))
             {
                 var chunk = CompletionChunk.Scan(payload.Span);
+                RequestTelemetry.Current?.ObserveChunk(payload.Span);
                 if (chunk.IsError)
                 {
                     return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
@@ -169,6 +170,7 @@ public sealed class CompletionRelay(
             await foreach (var payload in reader.ReadAsync(timeout.Token))
             {
                 var chunk = CompletionChunk.Scan(payload.Span);
+                RequestTelemetry.Current?.ObserveChunk(payload.Span);
                 if (chunk.IsError)
                 {
                     return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(

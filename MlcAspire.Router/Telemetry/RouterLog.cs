@@ -3,6 +3,11 @@ namespace MlcAspire.Router.Telemetry;
 /// <summary>Every log message of the router; event ids are unique across this table.</summary>
 internal static partial class RouterLog
 {
+    private static readonly Func<ILogger, string, IDisposable?> RequestScope = LoggerMessage.DefineScope<string>("Request {RequestId}");
+
+    /// <summary>A scope that tags every log record of one client request (any logger, same flow) with its id.</summary>
+    public static IDisposable? BeginRequestScope(ILogger logger, string requestId) => RequestScope(logger, requestId);
+
     [LoggerMessage(EventId = 1, EventName = "EngineCallFailed", Level = LogLevel.Warning,
         Message = "{Operation} on {EngineName} for {RequestId} failed: {Error} ({StatusCode}) {ErrorMessage}")]
     public static partial void EngineCallFailed(ILogger logger, string operation, string engineName, string requestId, EngineCallError error, int statusCode, string errorMessage);

@@ -86,6 +86,7 @@ internal sealed class CompletionGateway(
             WindowEnd = request.End ?? -1,
             KvAddrInfo = request.KvAddrInfo,
             RecvRank = request.RecvRank ?? -1,
+            TraceParent = System.Diagnostics.Activity.Current?.Context ?? default,
         });
 
     public void Abort(EngineTicket ticket)

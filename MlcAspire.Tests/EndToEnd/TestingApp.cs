@@ -25,11 +25,11 @@ internal sealed class TestingApp : IAsyncDisposable
 
     private readonly AppRunner _runner;
 
-    private TestingApp(AppPlan plan)
+    private TestingApp(AppPlan plan, TextWriter output)
     {
         Plan = plan;
         var paths = ProgramPaths.FromBuild();
-        _runner = new AppRunner(plan, new RunnerOptions { PhaseTimeout = PhaseTimeout }, new ResourceOutput(TextWriter.Null), paths.AppHostDll, NullLogger<AppRunner>.Instance);
+        _runner = new AppRunner(plan, new RunnerOptions { PhaseTimeout = PhaseTimeout }, new ResourceOutput(output), paths.AppHostDll, NullLogger<AppRunner>.Instance);
     }
 
     public AppPlan Plan { get; }
@@ -37,7 +37,10 @@ internal sealed class TestingApp : IAsyncDisposable
     public IReadOnlyList<ResourceSnapshot> Resources => _runner.Snapshots;
 
     /// <summary>Plans the topology the AppHost would run for <paramref name="args"/>, on free ports.</summary>
-    public static TestingApp Create(params string[] args)
+    public static TestingApp Create(params string[] args) => Create(TextWriter.Null, args);
+
+    /// <summary>As <see cref="Create(string[])"/>, writing every resource's output lines (<c>[name] line</c>) to <paramref name="output"/>.</summary>
+    public static TestingApp Create(TextWriter output, params string[] args)
     {
         var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
         var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
@@ -50,7 +53,7 @@ internal sealed class TestingApp : IAsyncDisposable
 
         var paths = ProgramPaths.FromBuild();
         var workingDirectory = ModelLocation.WorkingDirectory(topology.Model, Environment.CurrentDirectory, paths.RepositoryRoot);
-        return new TestingApp(PlanBuilder.Build(topology, paths, workingDirectory));
+        return new TestingApp(PlanBuilder.Build(topology, paths, workingDirectory), output);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => _runner.StartAsync(cancellationToken);

@@ -106,7 +106,7 @@ public sealed class EngineClientTests
     }
 
     private static EngineClient Create(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send) =>
-        new(new HttpClient(new DelegateHandler(send)) { Timeout = Timeout.InfiniteTimeSpan }, NullLogger<EngineClient>.Instance);
+        new(new HttpClient(new DelegateHandler(send)) { Timeout = Timeout.InfiniteTimeSpan }, TimeProvider.System, NullLogger<EngineClient>.Instance);
 
     private sealed class DelegateHandler(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send) : HttpMessageHandler
     {

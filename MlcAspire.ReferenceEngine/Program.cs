@@ -3,7 +3,7 @@ using MlcAspire.ReferenceEngine.Cli;
 using MlcAspire.ReferenceEngine.Extensions;
 
 // The arguments are mlc_llm serve's, not configuration: they are parsed once, here, into EngineOptions.
-var options = EngineStartup.ParseOrExit(args);
+var options = await EngineStartup.ParseOrExitAsync(args);
 
 var builder = WebApplication.CreateBuilder();
 
@@ -23,4 +23,4 @@ app.MapCompletionsApi();
 app.MapMicroServingApi();
 app.MapMetricsApi();
 
-app.Run();
+await app.RunAsync();

@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace MlcAspire.Router;
 
-/// <summary>The cross-field rules DataAnnotations cannot express; every message names the key.</summary>
-internal sealed class RouterOptionsValidator : IValidateOptions<RouterOptions>
+/// <summary>The per-engine and cross-field rules DataAnnotations cannot express; every message names the key.</summary>
+internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOptions>
 {
     public ValidateOptionsResult Validate(string? name, RouterOptions options)
     {
@@ -11,6 +13,16 @@ internal sealed class RouterOptionsValidator : IValidateOptions<RouterOptions>
         for (var k = 0; k < options.Engines.Count; k++)
         {
             var engine = options.Engines[k];
+            if (!ResourceName().IsMatch(engine.Name))
+            {
+                failures.Add($"{key}:Engines:{k}:Name '{engine.Name}' must be a kebab-case resource name such as 'engine-0' (it is called as http://<name>).");
+            }
+
+            if (engine.PeStart < 0)
+            {
+                failures.Add($"{key}:Engines:{k}:PeStart must not be negative.");
+            }
+
             if (!Enum.IsDefined(engine.Role))
             {
                 failures.Add($"{key}:Engines:{k}:Role must be Prefill, Decode or Both.");
@@ -32,6 +44,13 @@ internal sealed class RouterOptionsValidator : IValidateOptions<RouterOptions>
             if (!options.Engines.Exists(e => e.Role is EngineRole.Decode or EngineRole.Both))
             {
                 failures.Add($"{key}:Engines needs at least one engine with Role Decode or Both when {key}:Mode is disagg.");
+            }
+
+            // Disaggregation needs token ids, so the tokenizer must be there at start, not at the first request.
+            if (!File.Exists(Path.Combine(options.Model, MlcAspire.Models.MlcModel.ConfigFileName))
+                || !File.Exists(Path.Combine(options.Model, MlcAspire.Models.MlcModel.TokenizerFileName)))
+            {
+                failures.Add($"{key}:Model '{options.Model}' must be a model directory with {MlcAspire.Models.MlcModel.ConfigFileName} and {MlcAspire.Models.MlcModel.TokenizerFileName} when {key}:Mode is disagg.");
             }
 
             // A prefill engine pushes KV to a different engine; one engine alone cannot disaggregate.
@@ -59,4 +78,7 @@ internal sealed class RouterOptionsValidator : IValidateOptions<RouterOptions>
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
+    private static partial Regex ResourceName();
 }

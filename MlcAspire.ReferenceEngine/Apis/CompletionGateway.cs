@@ -19,6 +19,7 @@ namespace MlcAspire.ReferenceEngine.Apis;
 internal sealed class CompletionGateway(
     EngineMailbox mailbox,
     EngineOptions options,
+    EngineFaults faults,
     MlcModel model,
     EngineLimits limits,
     TimeProvider timeProvider,
@@ -124,13 +125,14 @@ internal sealed class CompletionGateway(
         {
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             context.Response.Headers.CacheControl = "no-cache";
-            return TypedResults.ServerSentEvents(StreamAsync(request, prepared, ticket, first, created, cancellationToken));
+            return TypedResults.ServerSentEvents(StreamAsync(context, request, prepared, ticket, first, created, cancellationToken));
         }
 
         return await CollectAsync(request, prepared, ticket, first, created, cancellationToken);
     }
 
     private async IAsyncEnumerable<string> StreamAsync(
+        HttpContext context,
         CompletionRequest request, PreparedCompletion prepared, EngineTicket ticket, EngineEvent? current, long created,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -143,8 +145,22 @@ internal sealed class CompletionGateway(
             }
 
             var finishReasons = new string?[request.ChoiceCount];
+            var chunks = 0;
             while (current is not null)
             {
+                chunks++;
+                if (faults.AbortStreamAfterChunks is { } limit && chunks > limit)
+                {
+                    // Test fault: cut the connection mid-stream, as a crashing engine would.
+                    context.Abort();
+                    yield break;
+                }
+
+                if (chunks > 1 && faults.StallBetweenChunks > TimeSpan.Zero)
+                {
+                    await Task.Delay(faults.StallBetweenChunks, timeProvider, cancellationToken);
+                }
+
                 switch (current)
                 {
                     case TokensEvent tokens:

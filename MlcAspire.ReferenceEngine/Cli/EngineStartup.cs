@@ -9,11 +9,11 @@ internal static class EngineStartup
     /// Parses <c>mlc_llm serve</c>'s arguments. Does not return for <c>--nvshmem-uid</c> (the process serves the
     /// bootstrap root, then exits 0) or for a usage error (the message goes to stderr, exit code 2, as argparse).
     /// </summary>
-    public static EngineOptions ParseOrExit(string[] args)
+    public static async Task<EngineOptions> ParseOrExitAsync(string[] args)
     {
         if (args is [NvshmemUidCommand.Flag])
         {
-            NvshmemUidCommand.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+            await NvshmemUidCommand.RunAsync(CancellationToken.None);
             Environment.Exit(0);
         }
 

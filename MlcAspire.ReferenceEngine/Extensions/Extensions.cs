@@ -32,6 +32,7 @@ internal static class Extensions
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(EngineFaults.Parse(builder.Configuration[EngineFaults.Variable]));
         services.AddSingleton(model);
         services.AddSingleton<Tokenizer>(model.Tokenizer);
         services.AddSingleton(limits);

@@ -138,14 +138,16 @@ internal sealed class RadixPrefixCache(PagedKvCache cache)
 
     private static IEnumerable<Node> Leaves(Node node) => All(node).Where(n => n.Children.Count == 0);
 
+    /// <summary>Every node below <paramref name="node"/>, iteratively: a long sequence makes the tree hundreds of levels deep.</summary>
     private static IEnumerable<Node> All(Node node)
     {
-        foreach (var child in node.Children)
+        var pending = new Stack<Node>(node.Children);
+        while (pending.TryPop(out var next))
         {
-            yield return child;
-            foreach (var descendant in All(child))
+            yield return next;
+            foreach (var child in next.Children)
             {
-                yield return descendant;
+                pending.Push(child);
             }
         }
     }

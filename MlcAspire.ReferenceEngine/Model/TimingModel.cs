@@ -32,8 +32,9 @@ internal sealed class TimingModel(TimingSchedule schedule, PagedKvCache cache, i
             next = (next + 1) % vocabSize;
         }
 
+        // A margin wide enough that temperature sampling picks the same token as greedy decoding.
         logits.Clear();
-        logits[next] = 1.0f;
+        logits[next] = 100.0f;
     }
 
     public void EndStep(int prefillTokens, int decodeTokens)

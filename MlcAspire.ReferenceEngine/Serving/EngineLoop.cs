@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML.Tokenizers;
+using MlcAspire.ReferenceEngine.Cli;
 using MlcAspire.ReferenceEngine.KvCache;
 using MlcAspire.ReferenceEngine.Model;
 using MlcAspire.ReferenceEngine.Telemetry;
@@ -14,6 +15,7 @@ namespace MlcAspire.ReferenceEngine.Serving;
 /// decode token. When pages run out it preempts the newest running request.
 /// </summary>
 internal sealed class EngineLoop(
+    EngineOptions options,
     EngineMailbox mailbox,
     EngineLimits limits,
     PagedKvCache cache,
@@ -38,6 +40,7 @@ internal sealed class EngineLoop(
     {
         // Leave the host's start-up path before the first (possibly long) step.
         await Task.Yield();
+        EngineLog.EngineStarted(logger, options.Model, options.Device, options.Mode, options.PrefixCacheMode, limits.KvPages, limits.MaxNumSequence);
         PublishStats();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -57,8 +60,8 @@ internal sealed class EngineLoop(
                 EngineLog.StepFailed(logger, ex);
                 foreach (var state in _live.Values.ToList())
                 {
-                    Drop(state);
                     state.Events.TryWrite(new RejectedEvent("The engine failed while serving this request."));
+                    Drop(state);
                 }
             }
 
@@ -117,6 +120,12 @@ internal sealed class EngineLoop(
                 if (end < 0 || end >= length)
                 {
                     Reject(request, $"prep_recv: end must satisfy 0 <= end < {length} (the prompt length), got {request.WindowEnd}.");
+                    return;
+                }
+
+                if (SequencePages.PagesFor(end) > cache.PageCount)
+                {
+                    Reject(request, $"prep_recv: the window [0:{end}] needs {SequencePages.PagesFor(end)} KV pages but the cache has {cache.PageCount}.");
                     return;
                 }
 

@@ -5,6 +5,10 @@ namespace MlcAspire.ReferenceEngine.Telemetry;
 /// <summary>The engine's log messages. Event ids: 1xx serving, 2xx KV transfer and world, 3xx HTTP surface.</summary>
 internal static partial class EngineLog
 {
+    [LoggerMessage(EventId = 99, EventName = "EngineStarted", Level = LogLevel.Information,
+        Message = "Serving {Model} on the CPU (device {Device} recorded), mode {Mode}, prefix cache {PrefixCacheMode}, {KvPages} KV pages, at most {MaxNumSequence} sequences")]
+    public static partial void EngineStarted(ILogger logger, string model, string device, string mode, string prefixCacheMode, int kvPages, int maxNumSequence);
+
     [LoggerMessage(EventId = 100, EventName = "StepFailed", Level = LogLevel.Error, Message = "An engine step failed; the requests in flight were failed")]
     public static partial void StepFailed(ILogger logger, Exception exception);
 

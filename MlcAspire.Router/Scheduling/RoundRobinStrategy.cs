@@ -23,7 +23,7 @@ internal sealed class RoundRobinStrategy(
         try
         {
             var body = attempt.Request.CreateEngineBody(attempt.RequestId);
-            var response = await client.SendAsync(lease.Engine, CompletionsPath, nameof(EngineRole.Both), attempt.RequestId, body, timeout, cancellationToken);
+            var response = await client.SendAsync(lease.Engine, CompletionsPath, "both", attempt.RequestId, body, timeout, cancellationToken);
             if (response.Failure is { } failure)
             {
                 return CompletionStart.Failed(failure);

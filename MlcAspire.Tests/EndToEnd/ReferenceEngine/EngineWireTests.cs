@@ -25,6 +25,14 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Health_AnswersFromServiceDefaults()
+    {
+        using var response = await fixture.Debug.Client.GetAsync("/health", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Completion_NonStream_HasMlcShapeWithNullsPresent()
     {
         using var response = await PostAsync(fixture.Debug.Client, "/v1/completions",

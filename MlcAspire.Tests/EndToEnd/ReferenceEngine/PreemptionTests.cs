@@ -72,5 +72,56 @@ public sealed class PreemptionTests(SmallEngineFixture fixture) : IClassFixture<
         await fixture.Engine.WaitIdleAsync(Ct);
     }
 
+    [Fact]
+    public async Task PrepRecvWaitingForPages_ClientDisconnects_LeavesNoPendingState()
+    {
+        var client = fixture.Engine.Client;
+        var parked = GreedyBody(Prompt(seed: 605, 120), user: "holds-pages");
+        parked["end"] = 100;
+        await PostOkAsync(client, "/microserving/prep_recv", parked, Ct);
+
+        // 10 pages for this window while the parked one holds 7 of the 16: the call waits, as MLC's does.
+        var waiting = GreedyBody(Prompt(seed: 606, 170), user: "waits-for-pages");
+        waiting["end"] = 160;
+        using var leaving = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var prepare = PostAsync(client, "/microserving/prep_recv", waiting, leaving.Token);
+        await WaitForMetricAsync("mlc_reference_pending_receives", 1);
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => prepare);
+        await WaitForMetricAsync("mlc_reference_pending_receives", 0);
+
+        parked.Remove("end");
+        parked["begin"] = 100;
+        parked["stream"] = true;
+        using (var release = await PostAsync(client, "/microserving/start_generate", parked, Ct, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        }
+
+        await fixture.Engine.WaitIdleAsync(Ct);
+    }
+
+    [Fact]
+    public async Task PrepRecvLargerThanTheCache_IsRejected()
+    {
+        var body = GreedyBody(Prompt(seed: 607, 400), user: "too-large");
+        body["end"] = -1;
+
+        using var response = await PostAsync(fixture.Engine.Client, "/microserving/prep_recv", body, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("KV pages", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    private async Task WaitForMetricAsync(string name, double value)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await fixture.Engine.MetricsAsync(timeout.Token))[name] != value)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
+        }
+    }
+
     private static string DecodeMetadataJson(string metadata) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(metadata).AsSpan(8));
 }

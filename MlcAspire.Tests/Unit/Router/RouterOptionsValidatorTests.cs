@@ -36,13 +36,22 @@ public sealed class RouterOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_DisaggWithoutAModelDirectory_NamesRouterModel()
+    {
+        var options = Options(RouterMode.Disagg, EngineRole.Prefill, EngineRole.Decode);
+        options.Model = "/nowhere/model";
+
+        Assert.Contains("Router:Model '/nowhere/model' must be a model directory", new RouterOptionsValidator().Validate(null, options).FailureMessage);
+    }
+
+    [Fact]
     public void Validate_OnePrefillOneDecode_Succeeds() =>
         Assert.True(new RouterOptionsValidator().Validate(null, Options(RouterMode.Disagg, EngineRole.Prefill, EngineRole.Decode)).Succeeded);
 
     private static RouterOptions Options(RouterMode mode, params EngineRole[] roles) => new()
     {
         Mode = mode,
-        Model = "m",
+        Model = RepositoryPaths.ReferenceTinyModel,
         Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role })],
     };
 }

@@ -1,0 +1,37 @@
+using System.Globalization;
+
+namespace MlcAspire.ReferenceEngine.Cli;
+
+/// <summary>
+/// Test-only fault switches, off unless <c>MLC_REFERENCE_FAULTS</c> is set (e.g.
+/// <c>stall_between_chunks_ms=200;abort_stream_after_chunks=3</c>), so router tests can meet a slow or broken engine.
+/// </summary>
+internal sealed record EngineFaults(TimeSpan StallBetweenChunks, int? AbortStreamAfterChunks)
+{
+    public const string Variable = "MLC_REFERENCE_FAULTS";
+
+    public static EngineFaults None { get; } = new(TimeSpan.Zero, null);
+
+    /// <exception cref="InvalidDataException">An unknown key or a bad value; the message names it.</exception>
+    public static EngineFaults Parse(string? text)
+    {
+        var faults = None;
+        foreach (var item in (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (key, value) = item.Split('=', 2) is [var k, var v] ? (k.Trim(), v.Trim()) : (item, "");
+            if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < 0)
+            {
+                throw new InvalidDataException($"{Variable}: '{key}' needs a non-negative integer, got '{value}'.");
+            }
+
+            faults = key switch
+            {
+                "stall_between_chunks_ms" => faults with { StallBetweenChunks = TimeSpan.FromMilliseconds(number) },
+                "abort_stream_after_chunks" => faults with { AbortStreamAfterChunks = number },
+                _ => throw new InvalidDataException($"{Variable}: unknown key '{key}'."),
+            };
+        }
+
+        return faults;
+    }
+}

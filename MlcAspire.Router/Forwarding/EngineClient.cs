@@ -147,6 +147,7 @@ public sealed class EngineResponse(
         }
 
         _completed = true;
+        RecordHealth(outcome);
         var tag = outcome?.Error.ToString() ?? successOutcome ?? "Success";
         activity.SetOutcome(tag, outcome?.Message);
         RouterMetrics.EngineCalls.Add(1,
@@ -154,6 +155,23 @@ public sealed class EngineResponse(
             new KeyValuePair<string, object?>(RouterTelemetry.RoleTag, role),
             new KeyValuePair<string, object?>("mlc.operation", operation),
             new KeyValuePair<string, object?>(RouterTelemetry.OutcomeTag, tag));
+    }
+
+    /// <summary>The passive health check: every engine call's outcome feeds its engine's circuit breaker.</summary>
+    private void RecordHealth(EngineFailure? outcome)
+    {
+        switch (outcome?.Error)
+        {
+            case null:
+                Engine.Health.RecordSuccess();
+                break;
+            case EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse:
+                Engine.Health.RecordFailure(outcome.Message);
+                break;
+            default:
+                Engine.Health.RecordInconclusive();
+                break;
+        }
     }
 
     public ValueTask DisposeAsync()

@@ -24,6 +24,9 @@ public sealed class EngineHealth(TimeProvider timeProvider, int failureThreshold
         }
     }
 
+    /// <summary>The last call failed: the scheduler prefers any engine that did not, so a retry goes elsewhere.</summary>
+    public bool IsSuspect => Volatile.Read(ref _consecutiveFailures) > 0;
+
     /// <summary>Why the circuit last opened; null while it never did.</summary>
     public string? LastFailure { get; private set; }
 

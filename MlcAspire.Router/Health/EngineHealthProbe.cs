@@ -17,12 +17,12 @@ internal sealed class EngineHealthProbe(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The first probe waits one interval: whoever started the router waited for the engines to be ready.
         using var timer = new PeriodicTimer(_options.ProbeInterval, timeProvider);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             await Task.WhenAll(scheduler.Engines.Select(engine => ProbeAsync(engine, stoppingToken)));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     private async Task ProbeAsync(EngineEndpoint engine, CancellationToken stoppingToken)

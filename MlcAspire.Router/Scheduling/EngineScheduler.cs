@@ -39,7 +39,7 @@ public sealed class EngineScheduler
                     continue;
                 }
 
-                if (best is null || engine.ActiveRequests < best.ActiveRequests)
+                if (best is null || IsBetter(engine, best))
                 {
                     best = engine;
                     bestIndex = index;
@@ -59,6 +59,12 @@ public sealed class EngineScheduler
 
     /// <summary>Whether any engine that can generate (decode, or both) is in rotation: admission answers 503 when none is.</summary>
     public bool AnyGeneratingEngineAvailable => Engines.Any(e => e.CanDecode && e.Health.IsAvailable);
+
+    /// <summary>An engine whose last call failed comes after every engine whose did not; then the least loaded wins.</summary>
+    private static bool IsBetter(EngineEndpoint engine, EngineEndpoint best) =>
+        engine.Health.IsSuspect != best.Health.IsSuspect
+            ? !engine.Health.IsSuspect
+            : engine.ActiveRequests < best.ActiveRequests;
 
     private static bool Qualifies(EngineEndpoint engine, EngineSelection selection) => selection switch
     {

@@ -157,6 +157,19 @@ internal sealed class CompletionGateway(
                     yield break;
                 }
 
+                if (faults.EndStreamAfterChunks is { } endLimit && chunks > endLimit)
+                {
+                    // Test fault: a stream that ends cleanly but too early, without [DONE].
+                    yield break;
+                }
+
+                if (faults.InvalidJsonAfterChunks is { } jsonLimit && chunks > jsonLimit)
+                {
+                    // Test fault: a data line that is not JSON; the request is aborted (and its pages freed) below.
+                    yield return "{\"choices\": [not json";
+                    yield break;
+                }
+
                 if (chunks > 1 && faults.StallBetweenChunks > TimeSpan.Zero)
                 {
                     await Task.Delay(faults.StallBetweenChunks, timeProvider, cancellationToken);

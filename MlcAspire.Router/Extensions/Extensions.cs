@@ -20,6 +20,7 @@ public static class Extensions
         // and no resilience handler, whose retries would repeat a generation POST (dotnet/extensions#5248).
         builder.Services.AddHttpClient<EngineClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
 
+        builder.AddRouterReliability();
         builder.Services.AddSingleton<EngineScheduler>();
         builder.Services.AddSingleton<IPromptTokenizer, ModelPromptTokenizer>();
         builder.Services.AddSingleton<CompletionRelay>();

@@ -138,9 +138,31 @@ public sealed class EngineResponse(
 
     public EngineCallTelemetry Telemetry { get; } = telemetry;
 
-    /// <summary>Records the call's outcome on its span and metrics; only the first call counts.</summary>
-    public void Complete(EngineFailure? outcome, string? successOutcome = null) =>
-        Telemetry.Complete(outcome?.Error.ToString() ?? successOutcome ?? "Success", outcome?.Message);
+    /// <summary>Records the call's outcome on its engine's health, its span and metrics; only the first call counts.</summary>
+    public void Complete(EngineFailure? outcome, string? successOutcome = null)
+    {
+        if (Telemetry.Complete(outcome?.Error.ToString() ?? successOutcome ?? "Success", outcome?.Message))
+        {
+            RecordHealth(outcome);
+        }
+    }
+
+    /// <summary>The passive health check: every engine call's outcome feeds its engine's circuit breaker.</summary>
+    private void RecordHealth(EngineFailure? outcome)
+    {
+        switch (outcome?.Error)
+        {
+            case null:
+                Engine.Health.RecordSuccess();
+                break;
+            case EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse:
+                Engine.Health.RecordFailure(outcome.Message);
+                break;
+            default:
+                Engine.Health.RecordInconclusive();
+                break;
+        }
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -56,11 +56,12 @@ public sealed class EngineCallTelemetry : IDisposable
     public void TagAnswer(JsonNode? answer) => TagInt(Activity, RouterTelemetry.PrefixMatchedTag, answer?["prefix_matched_length"]);
 
     /// <summary>Records the outcome on the span and the call metrics, and the call's time as engine time of the request.</summary>
-    public void Complete(string outcome, string? error)
+    /// <returns>False when the call was already completed: only the first outcome counts.</returns>
+    public bool Complete(string outcome, string? error)
     {
         if (_completed)
         {
-            return;
+            return false;
         }
 
         _completed = true;
@@ -70,6 +71,7 @@ public sealed class EngineCallTelemetry : IDisposable
         var tags = new TagList(_tags) { { RouterTelemetry.OutcomeTag, outcome } };
         RouterMetrics.EngineCalls.Add(1, tags);
         RouterMetrics.EngineCallDuration.Record(elapsed.TotalSeconds, tags);
+        return true;
     }
 
     public void Dispose() => Activity?.Dispose();

@@ -22,6 +22,7 @@ public static class Extensions
 
         builder.AddRouterReliability();
         builder.Services.AddSingleton<EngineScheduler>();
+        builder.Services.AddHostedService<EngineHealthMetrics>();
         builder.Services.AddSingleton<IPromptTokenizer, ModelPromptTokenizer>();
         builder.Services.AddSingleton<CompletionRelay>();
         builder.Services.AddSingleton<RoundRobinStrategy>();

@@ -89,6 +89,8 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
         Assert.Equal(0, Sum(after, "mlcaspire_router_engine_active_requests", "mlc_engine=\"engine-0\"", "mlc_engine_role=\"prefill\""));
         Assert.Equal(0, Sum(after, "mlcaspire_router_engine_active_requests", "mlc_engine=\"engine-1\"", "mlc_engine_role=\"decode\""));
         Assert.Contains("mlcaspire_router_engine_active_requests{", after, StringComparison.Ordinal);
+        Assert.Equal(1, Sum(after, "mlcaspire_router_engine_health", "mlc_engine=\"engine-0\"", "mlc_engine_state=\"closed\""));
+        Assert.Equal(0, Sum(after, "mlcaspire_router_engine_health", "mlc_engine=\"engine-1\"", "mlc_engine_state=\"open\""));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace MlcAspire.Router.Telemetry;
 /// It flows with the request through an AsyncLocal (as <see cref="Activity.Current"/> does) so that engine calls
 /// made by any strategy, including one an application registers, count their time without a new parameter.
 /// </remarks>
-public sealed class RequestTelemetry
+internal sealed class RequestTelemetry
 {
     private static readonly AsyncLocal<RequestTelemetry?> CurrentRequest = new();
 

@@ -43,7 +43,7 @@ public sealed class ReliabilityOptions
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Budget of one readiness probe.</summary>
-    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>An engine with work in flight that produced nothing for this long is stuck: its circuit opens.</summary>
     public TimeSpan StuckTimeout { get; set; } = TimeSpan.FromSeconds(30);

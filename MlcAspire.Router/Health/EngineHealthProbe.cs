@@ -1,11 +1,15 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+
 namespace MlcAspire.Router.Health;
 
 /// <summary>
 /// The active half of the health checks. Every <see cref="ReliabilityOptions.ProbeInterval"/>, for each engine:
 /// readiness (<c>GET /v1/models</c>, what MLC's router polls) and generation progress. An engine that does not
 /// answer, or that has work in flight but produced no chunk or answer for <see cref="ReliabilityOptions.StuckTimeout"/>
-/// (its HTTP answers but generation is stuck), is taken out of rotation. A readiness answer after the break is the
-/// half-open probe that closes the circuit.
+/// (its HTTP answers but generation is stuck), is taken out of rotation: a refused connection (the process is gone)
+/// at once, other readiness failures (a slow answer on a starved machine) after <see cref="ReliabilityOptions.FailureThreshold"/>
+/// in a row. A readiness answer after the break is the half-open probe that closes the circuit.
 /// </summary>
 internal sealed class EngineHealthProbe(
     EngineScheduler scheduler, IHttpClientFactory httpClientFactory, TimeProvider timeProvider, IOptions<ReliabilityOptions> options,
@@ -14,6 +18,9 @@ internal sealed class EngineHealthProbe(
     public const string ReadinessPath = "v1/models";
 
     private readonly ReliabilityOptions _options = options.Value;
+
+    /// <summary>Consecutive failed readiness probes per engine; each engine is probed by one task at a time.</summary>
+    private readonly ConcurrentDictionary<string, int> _probeFailures = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,22 +51,30 @@ internal sealed class EngineHealthProbe(
 
         if (ready is { } failure)
         {
-            if (health.State != CircuitState.Open)
+            var failures = _probeFailures.AddOrUpdate(engine.Name, 1, (_, count) => count + 1);
+            if (failure.Refused || failures >= _options.FailureThreshold)
             {
-                RouterLog.EngineCircuitOpened(logger, engine.Name, failure);
+                if (health.State != CircuitState.Open)
+                {
+                    RouterLog.EngineCircuitOpened(logger, engine.Name, failure.Reason);
+                }
+
+                health.Trip(failure.Reason);
             }
 
-            health.Trip(failure);
+            return;
         }
-        else if (health.State != CircuitState.Closed && health.IsAvailable)
+
+        _probeFailures[engine.Name] = 0;
+        if (health.State != CircuitState.Closed && health.IsAvailable)
         {
             health.RecordSuccess();
             RouterLog.EngineCircuitClosed(logger, engine.Name);
         }
     }
 
-    /// <summary>Null when the engine answered 200, else why not.</summary>
-    private async Task<string?> IsReadyAsync(EngineEndpoint engine, CancellationToken stoppingToken)
+    /// <summary>Null when the engine answered 200, else why not and whether the connection was refused.</summary>
+    private async Task<(string Reason, bool Refused)?> IsReadyAsync(EngineEndpoint engine, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(_options.ProbeTimeout);
@@ -67,11 +82,15 @@ internal sealed class EngineHealthProbe(
         {
             var client = httpClientFactory.CreateClient(nameof(EngineClient));
             using var response = await client.GetAsync(new Uri(engine.BaseAddress, ReadinessPath), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return response.IsSuccessStatusCode ? null : $"{engine.Name} answered {ReadinessPath} with {(int)response.StatusCode}.";
+            return response.IsSuccessStatusCode ? null : ($"{engine.Name} answered {ReadinessPath} with {(int)response.StatusCode}.", false);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
-            return $"{engine.Name} did not answer {ReadinessPath}: {ex.Message}";
+            var refused = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } && ex.InnerException is SocketException
+            {
+                SocketErrorCode: SocketError.ConnectionRefused,
+            };
+            return ($"{engine.Name} did not answer {ReadinessPath}: {ex.Message}", refused);
         }
     }
 }

@@ -98,6 +98,10 @@ internal sealed class TestingApp : IAsyncDisposable
     public Task<ResourceSnapshot> WaitForResourceHealthyAsync(string resourceName, CancellationToken cancellationToken) =>
         _runner.WaitForStateAsync(resourceName, state => state == ResourceState.Running, cancellationToken);
 
+    /// <summary>Waits until the runner reports a state of the resource that <paramref name="predicate"/> accepts.</summary>
+    public Task<ResourceSnapshot> WaitForResourceStateAsync(string resourceName, Func<ResourceState, bool> predicate, CancellationToken cancellationToken) =>
+        _runner.WaitForStateAsync(resourceName, predicate, cancellationToken);
+
     /// <summary>Kills the resource's process tree, as a crash would, and returns the state the runner reports.</summary>
     public Task<ResourceSnapshot> KillResourceAsync(string resourceName, CancellationToken cancellationToken) =>
         _runner.KillAsync(resourceName, cancellationToken);

@@ -103,6 +103,7 @@ internal sealed class AdmissionMiddleware(
     private Task RefuseAsync(HttpContext context, int status, string message, string code)
     {
         RouterLog.RequestShed(logger, status, message);
+        RouterMetrics.RecordRefused(routerOptions.Value.Mode, "Shed");
         context.Response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         var type = status == StatusCodes.Status429TooManyRequests ? "rate_limit_error" : OpenAIError.ServerError;
         return WriteErrorAsync(context, status, new OpenAIError(new OpenAIErrorDetail(message, type, null, code)));

@@ -78,7 +78,7 @@ public static class CompletionsApi
     private static JsonHttpResult<OpenAIError> Error(CompletionServices services, RequestError error)
     {
         RouterLog.RequestRejected(services.Logger, error.Message);
-        RouterMetrics.Requests.Add(1, new TagList { { RouterTelemetry.ModeTag, services.Options.Value.Mode.ToString() }, { RouterTelemetry.OutcomeTag, "Rejected" } });
+        RouterMetrics.RecordRefused(services.Options.Value.Mode, "Rejected");
         return TypedResults.Json(error.ToOpenAIError(), RouterJsonContext.Default.OpenAIError, statusCode: error.StatusCode);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace MlcAspire.Router.Telemetry;
@@ -55,6 +56,10 @@ public static class RouterMetrics
     public static readonly Histogram<double> Overhead = Meter.CreateHistogram(
         "mlcaspire.router.overhead", "s", "Time in the router minus time waiting on engines.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OverheadBuckets });
+
+    /// <summary>Counts a completion refused before any engine call (<c>Rejected</c>: invalid; <c>Shed</c>: admission).</summary>
+    public static void RecordRefused(RouterMode mode, string outcome) =>
+        Requests.Add(1, new TagList { { RouterTelemetry.ModeTag, mode.ToString() }, { RouterTelemetry.OutcomeTag, outcome } });
 
     /// <summary>Attempts restarted because the engine preempted them.</summary>
     public static readonly Counter<long> PreemptRetries =

@@ -70,10 +70,14 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
             usages.Add((await CompleteAsync(client, prompt, token)).Usage);
         }
 
+        using var rejected = await PostAsync(client, new JsonObject { ["prompt"] = "x", ["temperature"] = "hot" }, token);
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+
         var after = await client.GetStringAsync("/metrics", token);
         double Delta(string name, params string[] labels) => Sum(after, name, labels) - Sum(before, name, labels);
 
         Assert.Equal(3, Delta("mlcaspire_router_requests_total", "mlc_router_mode=\"Disagg\"", "mlc_outcome=\"Success\""));
+        Assert.Equal(1, Delta("mlcaspire_router_requests_total", "mlc_router_mode=\"Disagg\"", "mlc_outcome=\"Rejected\""));
         Assert.Equal(3, Delta("gen_ai_server_request_duration_seconds_count"));
         Assert.Equal(3, Delta("gen_ai_server_time_to_first_token_seconds_count"));
         Assert.Equal(3, Delta("mlcaspire_router_overhead_seconds_count"));

@@ -40,6 +40,7 @@ internal sealed class CompletionGateway(
         CheckRange(invalid, "frequency_penalty", request.FrequencyPenalty, -2, 2);
         CheckRange(invalid, "presence_penalty", request.PresencePenalty, -2, 2);
         CheckRange(invalid, "n", request.N, 1, limits.MaxNumSequence);
+        CheckRange(invalid, "max_tokens", request.MaxTokens, 1, int.MaxValue);
         CheckRange(invalid, "temperature", request.Temperature, 0, 2);
         CheckRange(invalid, "top_p", request.TopP, 1e-9, 1);
         if (request.LogitBias?.Values.Any(bias => Math.Abs(bias) > 100) == true)

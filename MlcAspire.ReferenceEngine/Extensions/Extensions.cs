@@ -50,11 +50,19 @@ internal static class Extensions
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, EngineJson.Context));
         services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {
-            policy.WithOrigins([.. options.AllowOrigins]).WithMethods([.. options.AllowMethods]).WithHeaders([.. options.AllowHeaders]);
+            policy.WithMethods([.. options.AllowMethods]).WithHeaders([.. options.AllowHeaders]);
             if (options.AllowCredentials)
             {
+                // Starlette echoes any origin when credentials are allowed with "*"; ASP.NET refuses a literal "*" there.
                 policy.AllowCredentials();
+                if (options.AllowOrigins.Contains("*"))
+                {
+                    policy.SetIsOriginAllowed(_ => true);
+                    return;
+                }
             }
+
+            policy.WithOrigins([.. options.AllowOrigins]);
         }));
     }
 

@@ -25,6 +25,17 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Cors_DefaultsAllowAnyOrigin()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+        request.Headers.Add("Origin", "http://client.example");
+
+        using var response = await fixture.Debug.Client.SendAsync(request, Ct);
+
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+    }
+
+    [Fact]
     public async Task Health_AnswersFromServiceDefaults()
     {
         using var response = await fixture.Debug.Client.GetAsync("/health", Ct);
@@ -134,12 +145,14 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
         using var wrongType = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1],"n":"many"}""")!, Ct);
         using var missing = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"max_tokens":1}""")!, Ct);
         using var outOfRange = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1],"logprobs":9}""")!, Ct);
+        using var noTokens = await PostAsync(fixture.Debug.Client, "/v1/completions", JsonNode.Parse("""{"prompt":[1],"max_tokens":0}""")!, Ct);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongType.StatusCode);
         Assert.Matches("""^\{"detail":\[\{"type":"int_type","loc":\["body","n"\],"msg":"Input should be a valid integer","input":"many"\}\]\}$""", await wrongType.Content.ReadAsStringAsync(Ct));
         Assert.Matches("""^\{"detail":\[\{"type":"missing","loc":\["body","prompt"\],"msg":"Field required",""", await missing.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, outOfRange.StatusCode);
         Assert.Contains("\"loc\":[\"body\",\"logprobs\"]", await outOfRange.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noTokens.StatusCode);
     }
 
     [Fact]

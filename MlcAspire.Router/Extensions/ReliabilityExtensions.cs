@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using MlcAspire.Router.Admission;
 using MlcAspire.Router.Security;
 
@@ -20,15 +21,19 @@ public static class ReliabilityExtensions
         builder.Services.AddHostedService<EngineHealthProbe>();
 
         // Kestrel waits for in-flight requests until the host's shutdown timeout; the drain deadline ends them first.
-        var drainTimeout = builder.Configuration.GetValue($"{RouterOptions.SectionName}:{nameof(ReliabilityOptions.DrainTimeout)}", new ReliabilityOptions().DrainTimeout);
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = drainTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ReliabilityOptions>>((host, reliability) =>
+            host.ShutdownTimeout = reliability.Value.DrainTimeout + TimeSpan.FromSeconds(5));
 
-        var origins = builder.Configuration.GetSection($"{RouterOptions.SectionName}:{nameof(ReliabilityOptions.CorsOrigins)}").Get<string[]>() ?? [];
-        if (origins.Length > 0)
+        // The policy exists only when origins are configured, and UseRouterReliability adds the middleware only then.
+        builder.Services.AddCors();
+        builder.Services.AddOptions<CorsOptions>().Configure<IOptions<ReliabilityOptions>>((cors, reliability) =>
         {
-            builder.Services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy =>
-                policy.WithOrigins(origins).WithMethods(HttpMethods.Get, HttpMethods.Post).WithHeaders("Authorization", "Content-Type")));
-        }
+            if (reliability.Value.CorsOrigins is { Count: > 0 } origins)
+            {
+                cors.AddPolicy(CorsPolicy, policy =>
+                    policy.WithOrigins([.. origins]).WithMethods(HttpMethods.Get, HttpMethods.Post).WithHeaders("Authorization", "Content-Type"));
+            }
+        });
     }
 
     /// <summary>CORS (only when origins are configured), then the API key (only when one is set), then admission.</summary>

@@ -76,6 +76,9 @@ public sealed class FaultyEnginesTests(FaultyEnginesFixture fixture) : IClassFix
             cleanRound = roundOutcomes.All(outcome => outcome.Done);
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{outcomes.Count} requests, {outcomes.Count(o => o.Done)} completed, failed: " +
+            string.Join(", ", outcomes.Where(o => !o.Done).GroupBy(o => o.ErrorCode).Select(g => $"{g.Key} x{g.Count()}")));
         Assert.True(cleanRound, "Every round had a failure: " + string.Join(", ", outcomes.Select(o => o.ErrorCode)));
         Assert.All(outcomes, outcome => Assert.True(outcome.Done || outcome.ErrorCode is "engine_timeout" or "engine_invalid_response" or "engine_unreachable",
             $"An unclear end: {outcome}"));

@@ -54,6 +54,7 @@ public sealed class AdmissionTests(SmallCapacityFixture fixture) : IClassFixture
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 10 * SmallCapacityFixture.Capacity)
             .Select(i => StreamAsync(router, StreamBody(new JsonArray(1, 2, 3, i + 4), maxTokens: 16), Token)));
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"burst of {outcomes.Length}: {outcomes.Count(o => o.Done)} completed, {outcomes.Count(o => o.Status == 429)} got 429");
         Assert.All(outcomes, outcome => Assert.True(
             outcome.Done || (outcome.Status == 429 && outcome.ErrorCode == "rate_limit_exceeded" && outcome.RetryAfter == "2"), outcome.ToString()));
         Assert.Contains(outcomes, outcome => outcome.Done);
@@ -115,6 +116,9 @@ public sealed class AdmissionTests(SmallCapacityFixture fixture) : IClassFixture
         await stop.CancelAsync();
         await goodWorker;
 
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{statuses.Count} hostile requests: " + string.Join(", ", statuses.GroupBy(s => s.Status).OrderBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}")) +
+            $"; {goodOutcomes.Count} concurrent good requests, {goodOutcomes.Count(o => o.Equals(expected))} identical to the reference");
         Assert.Empty(failures);
         Assert.Equal(HostileCount, statuses.Count);
         Assert.NotEmpty(goodOutcomes);

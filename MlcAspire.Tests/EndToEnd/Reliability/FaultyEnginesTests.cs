@@ -29,7 +29,7 @@ public sealed class FaultyEnginesFixture : IAsyncLifetime
             fault => fault.Key, IReadOnlyDictionary<string, string> (fault) => new Dictionary<string, string> { ["MLC_REFERENCE_FAULTS"] = fault.Value });
         environment["router"] = new Dictionary<string, string>
         {
-            ["Router__IdleTimeout"] = "00:00:03",
+            ["Router__IdleTimeout"] = "00:00:05",
             ["Router__FailureThreshold"] = "1",
             // Long enough that no circuit half-opens during the test.
             ["Router__BreakDuration"] = "00:10:00",
@@ -76,6 +76,9 @@ public sealed class FaultyEnginesTests(FaultyEnginesFixture fixture) : IClassFix
             cleanRound = roundOutcomes.All(outcome => outcome.Done);
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{outcomes.Count} requests, {outcomes.Count(o => o.Done)} completed, failed: " +
+            string.Join(", ", outcomes.Where(o => !o.Done).GroupBy(o => o.ErrorCode).Select(g => $"{g.Key} x{g.Count()}")));
         Assert.True(cleanRound, "Every round had a failure: " + string.Join(", ", outcomes.Select(o => o.ErrorCode)));
         Assert.All(outcomes, outcome => Assert.True(outcome.Done || outcome.ErrorCode is "engine_timeout" or "engine_invalid_response" or "engine_unreachable",
             $"An unclear end: {outcome}"));
@@ -85,8 +88,9 @@ public sealed class FaultyEnginesTests(FaultyEnginesFixture fixture) : IClassFix
         Assert.Contains(outcomes, outcome => outcome.ErrorCode == "engine_unreachable");
 
         var engines = await EngineStatusAsync(router, Token);
-        Assert.Equal("Closed", engines["engine-0"]["circuit"]!.GetValue<string>());
-        Assert.All(FaultyEnginesFixture.Faults.Keys, name => Assert.NotEqual("Closed", engines[name]["circuit"]!.GetValue<string>()));
+        var table = string.Join("\n", engines.Values.Select(engine => engine.ToJsonString()));
+        Assert.True(engines["engine-0"]["circuit"]!.GetValue<string>() == "Closed", table);
+        Assert.All(FaultyEnginesFixture.Faults.Keys, name => Assert.True(engines[name]["circuit"]!.GetValue<string>() != "Closed", table));
 
         // The engine that closes connections before answering failed before any byte reached a client: retried.
         Assert.True(engines["engine-5"]["failed_requests"]!.GetValue<long>() > 0);

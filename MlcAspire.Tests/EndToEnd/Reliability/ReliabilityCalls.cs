@@ -98,7 +98,14 @@ internal static class ReliabilityCalls
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(DrainBound);
-        await router.WaitForIdleAsync(bound.Token);
+        try
+        {
+            await router.WaitForIdleAsync(bound.Token);
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"The router still reports load after {DrainBound}: {await router.GetStringAsync("/router/status", cancellationToken)}");
+        }
     }
 
     /// <summary>
@@ -112,9 +119,17 @@ internal static class ReliabilityCalls
         foreach (var engine in engines)
         {
             using var client = app.CreateHttpClient(engine);
-            while (!IsClean(await client.GetStringAsync("/metrics", bound.Token)))
+            var metrics = "";
+            try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), bound.Token);
+                while (!IsClean(metrics = await client.GetStringAsync("/metrics", bound.Token)))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), bound.Token);
+                }
+            }
+            catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                Assert.Fail($"{engine} still holds state after {DrainBound}:\n{metrics}");
             }
         }
     }

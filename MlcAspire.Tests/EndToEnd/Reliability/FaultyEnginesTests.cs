@@ -82,7 +82,9 @@ public sealed class FaultyEnginesTests(FaultyEnginesFixture fixture) : IClassFix
         Assert.True(cleanRound, "Every round had a failure: " + string.Join(", ", outcomes.Select(o => o.ErrorCode)));
         Assert.All(outcomes, outcome => Assert.True(outcome.Done || outcome.ErrorCode is "engine_timeout" or "engine_invalid_response" or "engine_unreachable",
             $"An unclear end: {outcome}"));
-        Assert.All(outcomes, outcome => Assert.Equal(200, outcome.Status));
+        // A fault before any byte (a reset can also swallow the first chunk) is retried once; if the retry fails too,
+        // the client gets an HTTP error instead of a stream.
+        Assert.All(outcomes, outcome => Assert.True(outcome.Status == 200 || (outcome.Status >= 502 && outcome.Chunks == 0), outcome.ToString()));
         Assert.Contains(outcomes, outcome => outcome.ErrorCode == "engine_timeout");
         Assert.Contains(outcomes, outcome => outcome.ErrorCode == "engine_invalid_response");
         Assert.Contains(outcomes, outcome => outcome.ErrorCode == "engine_unreachable");

@@ -11,8 +11,10 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRouterReliability();
 
 app.MapDefaultEndpoints();
+app.MapPrometheusMetrics();
 app.MapCompletionsApi();
 app.MapRouterStatusApi();
 

@@ -87,6 +87,7 @@ internal sealed class CompletionGateway(
             WindowEnd = request.End ?? -1,
             KvAddrInfo = request.KvAddrInfo,
             RecvRank = request.RecvRank ?? -1,
+            TraceParent = System.Diagnostics.Activity.Current?.Context ?? default,
         });
 
     public void Abort(EngineTicket ticket)
@@ -154,6 +155,19 @@ internal sealed class CompletionGateway(
                 {
                     // Test fault: cut the connection mid-stream, as a crashing engine would.
                     context.Abort();
+                    yield break;
+                }
+
+                if (faults.EndStreamAfterChunks is { } endLimit && chunks > endLimit)
+                {
+                    // Test fault: a stream that ends cleanly but too early, without [DONE].
+                    yield break;
+                }
+
+                if (faults.InvalidJsonAfterChunks is { } jsonLimit && chunks > jsonLimit)
+                {
+                    // Test fault: a data line that is not JSON; the request is aborted (and its pages freed) below.
+                    yield return "{\"choices\": [not json";
                     yield break;
                 }
 

@@ -1,3 +1,4 @@
+using MlcAspire.ReferenceEngine.Cli;
 using MlcAspire.ReferenceEngine.Protocol;
 using MlcAspire.ReferenceEngine.Serving;
 
@@ -39,12 +40,19 @@ internal static class MicroServingApi
         };
     }
 
-    public static async Task<IResult> RemoteSendAsync(HttpContext context, CompletionGateway gateway, CancellationToken cancellationToken)
+    public static async Task<IResult> RemoteSendAsync(
+        HttpContext context, CompletionGateway gateway, EngineFaults faults, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.KvAddrInfo), cancellationToken);
         if (prepared is null)
         {
             return error!;
+        }
+
+        if (faults.StallRemoteSend > TimeSpan.Zero)
+        {
+            // Test fault: a prefill engine that is slow to push, so a test can act while the handoff is in this phase.
+            await Task.Delay(faults.StallRemoteSend, timeProvider, cancellationToken);
         }
 
         var ticket = gateway.Submit(request!.User!, RequestKind.RemoteSend, prepared with { Settings = prepared.Settings with { N = 1 } }, request, cancellationToken);

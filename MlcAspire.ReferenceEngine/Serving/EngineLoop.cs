@@ -180,6 +180,7 @@ internal sealed class EngineLoop(
         }
 
         (parked.Events, parked.Aborted, parked.FromDisaggregation) = (request.Events, request.Aborted, true);
+        parked.Trace = new RequestTrace(request.TraceParent, timeProvider, request.Id, request.Kind, length);
         parked.ArrivedAt = timeProvider.GetTimestamp();
         parked.Phase = Phase.Waiting;
         _waiting.AddFirst(parked);
@@ -291,6 +292,7 @@ internal sealed class EngineLoop(
             sequence.KvLength = end;
             state.Phase = Phase.Parked;
             _pendingReceives.RemoveAt(0);
+            state.Trace.ReceiveReserved(matched, end);
             state.Events.TryWrite(new ReceivePreparedEvent(KvAppendMetadata.Encode(slots), matched));
             state.Events.TryComplete();
             EngineLog.ReceiveReserved(logger, state.Request.Id, matched, end);
@@ -323,6 +325,7 @@ internal sealed class EngineLoop(
             }
 
             state.Phase = Phase.Running;
+            state.Trace.Admitted(state.Sequences.Min(s => s.KvLength));
             _running.Add(state);
         }
     }
@@ -371,6 +374,7 @@ internal sealed class EngineLoop(
         {
             FlushDeltas(victim);
             victim.Deltas.AddRange(victim.Sequences.Where(s => s.FinishReason is null).Select(s => new ChoiceDelta(s.Index, "", "preempt", [])));
+            victim.Trace.End("Preempted", null);
             Complete(victim, new UsageStats(0, 0, 0, 0, 0, 0));
             return;
         }
@@ -395,6 +399,7 @@ internal sealed class EngineLoop(
         sequence.Tokens.Add(token);
         sequence.Generated++;
         state.FirstTokenAt ??= timeProvider.GetTimestamp();
+        state.Trace.FirstToken();
 
         string? finish = null;
         string text;
@@ -449,14 +454,16 @@ internal sealed class EngineLoop(
         FinishSequence(sequence, "stop");
         _running.Remove(state);
         _live.Remove(state.Request.Id);
-        _ = PushAsync(state.Request, state.SendSlots, rows);
+        state.Trace.PushStarted(count);
+        _ = PushAsync(state.Request, state.Trace, state.SendSlots, rows);
     }
 
-    private async Task PushAsync(EngineRequest request, long[] slots, float[] rows)
+    private async Task PushAsync(EngineRequest request, RequestTrace trace, long[] slots, float[] rows)
     {
         try
         {
             var error = await sender.SendAsync(request.RecvRank, slots, rows, cache.RowFloats, request.Aborted);
+            trace.PushFinished(request.RecvRank, error);
             if (error is not null)
             {
                 EngineLog.PushFailed(logger, request.Id, error);
@@ -496,6 +503,7 @@ internal sealed class EngineLoop(
     private void Complete(RequestState state, UsageStats usage)
     {
         FlushDeltas(state);
+        state.Trace.End("Success", usage);
         state.Events.TryWrite(new FinishedEvent(usage));
         Drop(state);
     }
@@ -509,6 +517,7 @@ internal sealed class EngineLoop(
         }
 
         state.Phase = Phase.Done;
+        state.Trace.End("Aborted", null);
         _live.Remove(state.Request.Id);
         _running.Remove(state);
         _waiting.Remove(state);
@@ -552,7 +561,10 @@ internal sealed class EngineLoop(
 
     private RequestState NewState(EngineRequest request, int[] tokens, int n)
     {
-        var state = new RequestState(request, timeProvider.GetTimestamp());
+        var state = new RequestState(request, timeProvider.GetTimestamp())
+        {
+            Trace = new RequestTrace(request.TraceParent, timeProvider, request.Id, request.Kind, request.Prompt.Length),
+        };
         for (var index = 0; index < n; index++)
         {
             state.Sequences.Add(new SequenceState(
@@ -626,6 +638,8 @@ internal sealed class EngineLoop(
         public int WindowEnd { get; set; }
 
         public long[] SendSlots { get; set; } = [];
+
+        public required RequestTrace Trace { get; set; }
     }
 
     private sealed class SequenceState(int index, List<int> tokens, SequencePages pages, SplitMix64 random, TextStream text)

@@ -49,4 +49,7 @@ internal sealed record EngineRequest(
 
     /// <summary>The PE that receives the KV, for remote_send.</summary>
     public int RecvRank { get; init; }
+
+    /// <summary>The span of the HTTP request that brought this one; the engine loop's phase spans are its children.</summary>
+    public System.Diagnostics.ActivityContext TraceParent { get; init; }
 }

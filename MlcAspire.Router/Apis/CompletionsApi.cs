@@ -78,6 +78,7 @@ public static class CompletionsApi
     private static JsonHttpResult<OpenAIError> Error(CompletionServices services, RequestError error)
     {
         RouterLog.RequestRejected(services.Logger, error.Message);
+        RouterMetrics.RecordRefused(services.Options.Value.Mode, "Rejected");
         return TypedResults.Json(error.ToOpenAIError(), RouterJsonContext.Default.OpenAIError, statusCode: error.StatusCode);
     }
 }

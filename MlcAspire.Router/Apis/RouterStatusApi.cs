@@ -27,6 +27,7 @@ public static class RouterStatusApi
             settings.MaxPreemptRetries,
             [.. scheduler.Engines.Select(engine => new EngineStatus(
                 engine.Name, engine.BaseAddress.ToString(), engine.Role.ToString(), engine.PeStart,
-                engine.ActiveRequests, engine.TotalRequests, engine.FailedRequests))]));
+                engine.ActiveRequests, engine.TotalRequests, engine.FailedRequests,
+                engine.Health.State.ToString(), engine.Health.LastFailure))]));
     }
 }

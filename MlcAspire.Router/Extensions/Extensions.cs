@@ -20,7 +20,9 @@ public static class Extensions
         // and no resilience handler, whose retries would repeat a generation POST (dotnet/extensions#5248).
         builder.Services.AddHttpClient<EngineClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
 
+        builder.AddRouterReliability();
         builder.Services.AddSingleton<EngineScheduler>();
+        builder.Services.AddHostedService<EngineHealthMetrics>();
         builder.Services.AddSingleton<IPromptTokenizer, ModelPromptTokenizer>();
         builder.Services.AddSingleton<CompletionRelay>();
         builder.Services.AddSingleton<RoundRobinStrategy>();

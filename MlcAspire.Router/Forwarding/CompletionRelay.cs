@@ -14,7 +14,9 @@ namespace MlcAspire.Router.Forwarding;
 /// 3. Relay (stream) or join (non-stream) the engine's chunks, re-arming the idle timeout on every read.
 /// 4. <c>finish_reason: "preempt"</c> drops the attempt; after a backoff a new attempt starts (bounded), and text
 ///    already sent is skipped (<see cref="RetryDeduplicator"/>).
-/// 5. A failure after the stream started is one <c>data: {"error":…}</c> event with no <c>[DONE]</c>.
+/// 5. A failure after the stream started is one <c>data: {"error":…}</c> event with no <c>[DONE]</c>. An engine
+///    fault before any byte reached the client is retried once, as a new attempt that the scheduler sends elsewhere
+///    (the failed engine's circuit counted the fault and the rotation moved past it); never after the first byte.
 /// </remarks>
 public sealed class CompletionRelay(
     ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, ILogger<CompletionRelay> logger)
@@ -30,6 +32,9 @@ public sealed class CompletionRelay(
         var clientId = CompletionAttempt.NewRequestId();
         var deduplicator = new RetryDeduplicator(clientId);
         var outcome = "Success";
+        var retriedFault = false;
+        using var logScope = RouterLog.BeginRequestScope(logger, clientId);
+        var telemetry = RequestTelemetry.Begin(timeProvider, _options.Mode.ToString(), _options.Model);
         try
         {
             for (var number = 0; ; number++)
@@ -44,6 +49,12 @@ public sealed class CompletionRelay(
                     // :: Step 2
                     if (start.Failure is { } failure)
                     {
+                        if (CanRetryFault(context, failure, ref retriedFault))
+                        {
+                            RouterLog.RetriedOnAnotherEngine(logger, attempt.RequestId, "the handoff", failure.Error);
+                            continue;
+                        }
+
                         outcome = failure.Error.ToString();
                         await FailAsync(context, clientId, failure, cancellationToken);
                         return;
@@ -65,6 +76,12 @@ public sealed class CompletionRelay(
                 if (result.Failure is { } attemptFailure)
                 {
                     // :: Step 5
+                    if (CanRetryFault(context, attemptFailure, ref retriedFault))
+                    {
+                        RouterLog.RetriedOnAnotherEngine(logger, attempt.RequestId, engineName, attemptFailure.Error);
+                        continue;
+                    }
+
                     outcome = attemptFailure.Error.ToString();
                     await FailAsync(context, clientId, attemptFailure, cancellationToken);
                     return;
@@ -84,7 +101,7 @@ public sealed class CompletionRelay(
                     return;
                 }
 
-                RouterMetrics.PreemptRetries.Add(1);
+                RouterMetrics.PreemptRetries.Add(1, new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, engineName));
                 RouterLog.PreemptRetry(logger, attempt.RequestId, engineName, number + 1, _options.MaxPreemptRetries);
                 await Task.Delay(_options.PreemptBackoff * Math.Pow(2, number), timeProvider, cancellationToken);
             }
@@ -96,10 +113,21 @@ public sealed class CompletionRelay(
         }
         finally
         {
-            RouterMetrics.Completions.Add(1,
-                new KeyValuePair<string, object?>(RouterTelemetry.ModeTag, _options.Mode.ToString()),
-                new KeyValuePair<string, object?>(RouterTelemetry.OutcomeTag, outcome));
+            telemetry.Finish(clientId, outcome);
         }
+    }
+
+    /// <summary>An engine fault (not the request's, not the client's) with nothing sent yet may be retried, once.</summary>
+    private static bool CanRetryFault(HttpContext context, EngineFailure failure, ref bool retried)
+    {
+        if (retried || context.Response.HasStarted
+            || failure.Error is not (EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse))
+        {
+            return false;
+        }
+
+        retried = true;
+        return true;
     }
 
     private async Task<AttemptResult> StreamAttemptAsync(
@@ -113,7 +141,9 @@ public sealed class CompletionRelay(
             var reader = new EngineSseReader(body, timeout, _options.IdleTimeout);
             await foreach (var payload in reader.ReadAsync(timeout.Token))
             {
+                response.Engine.Health.RecordProgress();
                 var chunk = CompletionChunk.Scan(payload.Span);
+                RequestTelemetry.Current?.ObserveChunk(payload.Span);
                 if (chunk.IsError)
                 {
                     return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
@@ -168,7 +198,9 @@ public sealed class CompletionRelay(
             var reader = new EngineSseReader(body, timeout, _options.IdleTimeout);
             await foreach (var payload in reader.ReadAsync(timeout.Token))
             {
+                response.Engine.Health.RecordProgress();
                 var chunk = CompletionChunk.Scan(payload.Span);
+                RequestTelemetry.Current?.ObserveChunk(payload.Span);
                 if (chunk.IsError)
                 {
                     return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(

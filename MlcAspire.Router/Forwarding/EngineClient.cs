@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 
@@ -9,7 +8,7 @@ namespace MlcAspire.Router.Forwarding;
 /// <see cref="HttpClient.Timeout"/>, no resilience handler): every budget is a per-phase
 /// <see cref="ActivityTimeout"/> owned by the caller, and no POST is ever retried here.
 /// </summary>
-public sealed class EngineClient(HttpClient httpClient, ILogger<EngineClient> logger)
+public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvider, ILogger<EngineClient> logger)
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
@@ -21,7 +20,7 @@ public sealed class EngineClient(HttpClient httpClient, ILogger<EngineClient> lo
     public async ValueTask<EngineResponse> SendAsync(
         EngineEndpoint engine, string path, string role, string requestId, JsonObject body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
-        var activity = RouterTelemetry.StartEngineCall(path, engine, role, requestId);
+        var telemetry = EngineCallTelemetry.Start(timeProvider, path, engine, role, requestId, body);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path))
         {
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, RouterJsonContext.Default.JsonObject)),
@@ -34,7 +33,7 @@ public sealed class EngineClient(HttpClient httpClient, ILogger<EngineClient> lo
             response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (response.IsSuccessStatusCode)
             {
-                return new EngineResponse(engine, path, role, requestId, response, null, activity);
+                return new EngineResponse(engine, requestId, response, null, telemetry);
             }
 
             var statusCode = (int)response.StatusCode;
@@ -52,7 +51,7 @@ public sealed class EngineClient(HttpClient httpClient, ILogger<EngineClient> lo
 
         EngineResponse Fail(EngineFailure failure)
         {
-            var result = new EngineResponse(engine, path, role, requestId, null, failure, activity);
+            var result = new EngineResponse(engine, requestId, null, failure, telemetry);
             result.Complete(failure);
             if (failure.Error != EngineCallError.Canceled)
             {
@@ -78,6 +77,7 @@ public sealed class EngineClient(HttpClient httpClient, ILogger<EngineClient> lo
         {
             var content = await response.Response!.Content.ReadAsByteArrayAsync(timeout.Token);
             var node = JsonNode.Parse(content);
+            response.Telemetry.TagAnswer(node);
             response.Complete(null);
             return (node, null);
         }
@@ -125,11 +125,9 @@ public sealed class EngineClient(HttpClient httpClient, ILogger<EngineClient> lo
 
 /// <summary>An engine call's open response (or its failure) and its span, completed once with the outcome.</summary>
 public sealed class EngineResponse(
-    EngineEndpoint engine, string operation, string role, string requestId, HttpResponseMessage? response, EngineFailure? failure, Activity? activity)
+    EngineEndpoint engine, string requestId, HttpResponseMessage? response, EngineFailure? failure, EngineCallTelemetry telemetry)
     : IAsyncDisposable
 {
-    private bool _completed;
-
     public EngineEndpoint Engine { get; } = engine;
 
     public string RequestId { get; } = requestId;
@@ -138,29 +136,39 @@ public sealed class EngineResponse(
 
     public EngineFailure? Failure { get; } = failure;
 
-    /// <summary>Records the call's outcome on its span and metric; only the first call counts.</summary>
+    public EngineCallTelemetry Telemetry { get; } = telemetry;
+
+    /// <summary>Records the call's outcome on its engine's health, its span and metrics; only the first call counts.</summary>
     public void Complete(EngineFailure? outcome, string? successOutcome = null)
     {
-        if (_completed)
+        if (Telemetry.Complete(outcome?.Error.ToString() ?? successOutcome ?? "Success", outcome?.Message))
         {
-            return;
+            RecordHealth(outcome);
         }
+    }
 
-        _completed = true;
-        var tag = outcome?.Error.ToString() ?? successOutcome ?? "Success";
-        activity.SetOutcome(tag, outcome?.Message);
-        RouterMetrics.EngineCalls.Add(1,
-            new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, Engine.Name),
-            new KeyValuePair<string, object?>(RouterTelemetry.RoleTag, role),
-            new KeyValuePair<string, object?>("mlc.operation", operation),
-            new KeyValuePair<string, object?>(RouterTelemetry.OutcomeTag, tag));
+    /// <summary>The passive health check: every engine call's outcome feeds its engine's circuit breaker.</summary>
+    private void RecordHealth(EngineFailure? outcome)
+    {
+        switch (outcome?.Error)
+        {
+            case null:
+                Engine.Health.RecordSuccess();
+                break;
+            case EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse:
+                Engine.Health.RecordFailure(outcome.Message);
+                break;
+            default:
+                Engine.Health.RecordInconclusive();
+                break;
+        }
     }
 
     public ValueTask DisposeAsync()
     {
         Complete(EngineFailure.Canceled);
         Response?.Dispose();
-        activity?.Dispose();
+        Telemetry.Dispose();
         return ValueTask.CompletedTask;
     }
 }

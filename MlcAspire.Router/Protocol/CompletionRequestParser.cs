@@ -9,6 +9,8 @@ namespace MlcAspire.Router.Protocol;
 /// </summary>
 public static class CompletionRequestParser
 {
+    private static readonly string[] MicroServingFields = ["begin", "end", "kv_addr_info", "recv_rank"];
+
     public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel)
     {
         try
@@ -37,6 +39,12 @@ public static class CompletionRequestParser
         }
 
         body.Remove("user");
+
+        // MicroServing fields are the router's to set on its own calls; a client's would steer another request's KV.
+        foreach (var field in MicroServingFields)
+        {
+            body.Remove(field);
+        }
 
         if (body["model"] is { } model)
         {

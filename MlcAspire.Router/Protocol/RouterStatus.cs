@@ -17,4 +17,6 @@ public sealed record EngineStatus(
     [property: JsonPropertyName("pe_start")] int PeStart,
     [property: JsonPropertyName("active_requests")] int ActiveRequests,
     [property: JsonPropertyName("total_requests")] long TotalRequests,
-    [property: JsonPropertyName("failed_requests")] long FailedRequests);
+    [property: JsonPropertyName("failed_requests")] long FailedRequests,
+    [property: JsonPropertyName("circuit")] string Circuit,
+    [property: JsonPropertyName("last_failure")] string? LastFailure);

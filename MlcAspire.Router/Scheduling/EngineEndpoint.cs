@@ -2,7 +2,7 @@ namespace MlcAspire.Router.Scheduling;
 
 /// <summary>One engine as the router sees it: its address, role and live load.</summary>
 /// <remarks>Counters change only under <see cref="EngineScheduler"/>'s lock or through Interlocked.</remarks>
-public sealed class EngineEndpoint(string name, EngineRole role, int peStart)
+public sealed class EngineEndpoint(string name, EngineRole role, int peStart, EngineHealth health)
 {
     private int _activeRequests;
     private long _totalRequests;
@@ -17,6 +17,9 @@ public sealed class EngineEndpoint(string name, EngineRole role, int peStart)
 
     /// <summary>Sent as <c>recv_rank</c> when this engine receives KV.</summary>
     public int PeStart { get; } = peStart;
+
+    /// <summary>Its circuit breaker: the scheduler skips it while open.</summary>
+    public EngineHealth Health { get; } = health;
 
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
 

@@ -9,7 +9,7 @@ public sealed class EngineLease : IDisposable
     {
         Engine = engine;
         engine.Acquire();
-        RouterMetrics.ActiveRequests.Add(1, new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, engine.Name));
+        RouterMetrics.ActiveRequests.Add(1, Tags(engine));
     }
 
     public EngineEndpoint Engine { get; }
@@ -19,7 +19,13 @@ public sealed class EngineLease : IDisposable
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
             Engine.Release();
-            RouterMetrics.ActiveRequests.Add(-1, new KeyValuePair<string, object?>(RouterTelemetry.EngineTag, Engine.Name));
+            RouterMetrics.ActiveRequests.Add(-1, Tags(Engine));
         }
     }
+
+    private static System.Diagnostics.TagList Tags(EngineEndpoint engine) => new()
+    {
+        { RouterTelemetry.EngineTag, engine.Name },
+        { RouterTelemetry.RoleTag, engine.Role.ToString().ToLowerInvariant() },
+    };
 }

@@ -11,14 +11,16 @@ public sealed class EngineScheduler
     private readonly Lock _lock = new();
     private readonly int[] _cursors = new int[Enum.GetValues<EngineSelection>().Length];
 
-    public EngineScheduler(IOptions<RouterOptions> options)
+    public EngineScheduler(IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability, TimeProvider timeProvider)
     {
-        Engines = [.. options.Value.Engines.Select(e => new EngineEndpoint(e.Name, e.Role, e.PeStart))];
+        var health = reliability.Value;
+        Engines = [.. options.Value.Engines.Select(e => new EngineEndpoint(e.Name, e.Role, e.PeStart,
+            new EngineHealth(timeProvider, health.FailureThreshold, health.BreakDuration)))];
     }
 
     public IReadOnlyList<EngineEndpoint> Engines { get; }
 
-    /// <summary>Leases the least-loaded engine of the selection, or null when none qualifies.</summary>
+    /// <summary>Leases the least-loaded healthy engine of the selection, or null when none qualifies.</summary>
     /// <param name="exclude">An engine that must not be chosen (the decode engine when picking its prefill peer).</param>
     public EngineLease? Acquire(EngineSelection selection, EngineEndpoint? exclude = null)
     {
@@ -32,12 +34,12 @@ public sealed class EngineScheduler
             {
                 var index = (start + i) % count;
                 var engine = Engines[index];
-                if (engine == exclude || !Qualifies(engine, selection))
+                if (engine == exclude || !Qualifies(engine, selection) || !engine.Health.IsAvailable)
                 {
                     continue;
                 }
 
-                if (best is null || engine.ActiveRequests < best.ActiveRequests)
+                if (best is null || IsBetter(engine, best))
                 {
                     best = engine;
                     bestIndex = index;
@@ -50,9 +52,19 @@ public sealed class EngineScheduler
             }
 
             _cursors[(int)selection] = (bestIndex + 1) % count;
+            best.Health.OnDispatched(wasIdle: best.ActiveRequests == 0);
             return new EngineLease(best);
         }
     }
+
+    /// <summary>Whether any engine that can generate (decode, or both) is in rotation: admission answers 503 when none is.</summary>
+    public bool AnyGeneratingEngineAvailable => Engines.Any(e => e.CanDecode && e.Health.IsAvailable);
+
+    /// <summary>An engine whose last call failed comes after every engine whose did not; then the least loaded wins.</summary>
+    private static bool IsBetter(EngineEndpoint engine, EngineEndpoint best) =>
+        engine.Health.IsSuspect != best.Health.IsSuspect
+            ? !engine.Health.IsSuspect
+            : engine.ActiveRequests < best.ActiveRequests;
 
     private static bool Qualifies(EngineEndpoint engine, EngineSelection selection) => selection switch
     {

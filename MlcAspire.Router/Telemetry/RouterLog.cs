@@ -3,6 +3,11 @@ namespace MlcAspire.Router.Telemetry;
 /// <summary>Every log message of the router; event ids are unique across this table.</summary>
 internal static partial class RouterLog
 {
+    private static readonly Func<ILogger, string, IDisposable?> RequestScope = LoggerMessage.DefineScope<string>("Request {RequestId}");
+
+    /// <summary>A scope that tags every log record of one client request (any logger, same flow) with its id.</summary>
+    public static IDisposable? BeginRequestScope(ILogger logger, string requestId) => RequestScope(logger, requestId);
+
     [LoggerMessage(EventId = 1, EventName = "EngineCallFailed", Level = LogLevel.Warning,
         Message = "{Operation} on {EngineName} for {RequestId} failed: {Error} ({StatusCode}) {ErrorMessage}")]
     public static partial void EngineCallFailed(ILogger logger, string operation, string engineName, string requestId, EngineCallError error, int statusCode, string errorMessage);
@@ -34,4 +39,28 @@ internal static partial class RouterLog
     [LoggerMessage(EventId = 8, EventName = "DecodeStateReleaseFailed", Level = LogLevel.Warning,
         Message = "Could not release parked state of {RequestId} on {EngineName}: {Error}")]
     public static partial void DecodeStateReleaseFailed(ILogger logger, string requestId, string engineName, EngineCallError error);
+
+    [LoggerMessage(EventId = 20, EventName = "EngineCircuitOpened", Level = LogLevel.Warning,
+        Message = "{EngineName} is out of rotation: {Reason}")]
+    public static partial void EngineCircuitOpened(ILogger logger, string engineName, string reason);
+
+    [LoggerMessage(EventId = 21, EventName = "EngineCircuitClosed", Level = LogLevel.Information,
+        Message = "{EngineName} is back in rotation")]
+    public static partial void EngineCircuitClosed(ILogger logger, string engineName);
+
+    [LoggerMessage(EventId = 22, EventName = "RetriedOnAnotherEngine", Level = LogLevel.Information,
+        Message = "{RequestId} failed on {EngineName} before any byte reached the client ({Error}); retrying once")]
+    public static partial void RetriedOnAnotherEngine(ILogger logger, string requestId, string engineName, EngineCallError error);
+
+    [LoggerMessage(EventId = 23, EventName = "RequestShed", Level = LogLevel.Debug,
+        Message = "Completion refused by admission: {Status} {Reason}")]
+    public static partial void RequestShed(ILogger logger, int status, string reason);
+
+    [LoggerMessage(EventId = 24, EventName = "ApiKeyRejected", Level = LogLevel.Debug,
+        Message = "Request to {Path} refused: missing or wrong API key")]
+    public static partial void ApiKeyRejected(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 25, EventName = "DrainDeadlineReached", Level = LogLevel.Warning,
+        Message = "Shutdown drain deadline reached; ending {InFlight} in-flight completions with an error")]
+    public static partial void DrainDeadlineReached(ILogger logger, int inFlight);
 }

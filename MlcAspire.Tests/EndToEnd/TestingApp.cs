@@ -25,11 +25,11 @@ internal sealed class TestingApp : IAsyncDisposable
 
     private readonly AppRunner _runner;
 
-    private TestingApp(AppPlan plan)
+    private TestingApp(AppPlan plan, TextWriter output)
     {
         Plan = plan;
         var paths = ProgramPaths.FromBuild();
-        _runner = new AppRunner(plan, new RunnerOptions { PhaseTimeout = PhaseTimeout }, new ResourceOutput(TextWriter.Null), paths.AppHostDll, NullLogger<AppRunner>.Instance);
+        _runner = new AppRunner(plan, new RunnerOptions { PhaseTimeout = PhaseTimeout }, new ResourceOutput(output), paths.AppHostDll, NullLogger<AppRunner>.Instance);
     }
 
     public AppPlan Plan { get; }
@@ -37,7 +37,20 @@ internal sealed class TestingApp : IAsyncDisposable
     public IReadOnlyList<ResourceSnapshot> Resources => _runner.Snapshots;
 
     /// <summary>Plans the topology the AppHost would run for <paramref name="args"/>, on free ports.</summary>
-    public static TestingApp Create(params string[] args)
+    public static TestingApp Create(params string[] args) => Create(TextWriter.Null, new Dictionary<string, IReadOnlyDictionary<string, string>>(), args);
+
+    /// <summary>
+    /// As <see cref="Create(string[])"/>, with extra environment variables per resource name (router settings such as
+    /// <c>Router__IdleTimeout</c>, or an engine's <c>MLC_REFERENCE_FAULTS</c>), as an AppHost user would add them.
+    /// </summary>
+    public static TestingApp Create(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment, params string[] args) =>
+        Create(TextWriter.Null, environment, args);
+
+    /// <summary>As <see cref="Create(string[])"/>, writing every resource's output lines (<c>[name] line</c>) to <paramref name="output"/>.</summary>
+    public static TestingApp Create(TextWriter output, params string[] args) =>
+        Create(output, new Dictionary<string, IReadOnlyDictionary<string, string>>(), args);
+
+    private static TestingApp Create(TextWriter output, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment, string[] args)
     {
         var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
         var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
@@ -50,7 +63,28 @@ internal sealed class TestingApp : IAsyncDisposable
 
         var paths = ProgramPaths.FromBuild();
         var workingDirectory = ModelLocation.WorkingDirectory(topology.Model, Environment.CurrentDirectory, paths.RepositoryRoot);
-        return new TestingApp(PlanBuilder.Build(topology, paths, workingDirectory));
+        var plan = PlanBuilder.Build(topology, paths, workingDirectory);
+        return new TestingApp(plan with
+        {
+            Engines = [.. plan.Engines.Select(engine => WithEnvironment(engine, environment))],
+            Router = WithEnvironment(plan.Router, environment),
+        }, output);
+    }
+
+    private static ResourcePlan WithEnvironment(ResourcePlan resource, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment)
+    {
+        if (!environment.TryGetValue(resource.Name, out var extra))
+        {
+            return resource;
+        }
+
+        var merged = new Dictionary<string, string>(resource.Environment, StringComparer.Ordinal);
+        foreach (var (key, value) in extra)
+        {
+            merged[key] = value;
+        }
+
+        return resource with { Environment = merged };
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => _runner.StartAsync(cancellationToken);
@@ -63,6 +97,10 @@ internal sealed class TestingApp : IAsyncDisposable
 
     public Task<ResourceSnapshot> WaitForResourceHealthyAsync(string resourceName, CancellationToken cancellationToken) =>
         _runner.WaitForStateAsync(resourceName, state => state == ResourceState.Running, cancellationToken);
+
+    /// <summary>Waits until the runner reports a state of the resource that <paramref name="predicate"/> accepts.</summary>
+    public Task<ResourceSnapshot> WaitForResourceStateAsync(string resourceName, Func<ResourceState, bool> predicate, CancellationToken cancellationToken) =>
+        _runner.WaitForStateAsync(resourceName, predicate, cancellationToken);
 
     /// <summary>Kills the resource's process tree, as a crash would, and returns the state the runner reports.</summary>
     public Task<ResourceSnapshot> KillResourceAsync(string resourceName, CancellationToken cancellationToken) =>

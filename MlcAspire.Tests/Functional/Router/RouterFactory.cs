@@ -26,6 +26,9 @@ internal sealed class RouterFactory(IReadOnlyDictionary<string, string?> setting
             ["Router:Model"] = ModelDirectory,
             ["Router:PdBalanceFactor"] = balance.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Router:PreemptBackoff"] = "00:00:00.001",
+            // Fake engines fail on purpose and serve no readiness route: keep every engine in rotation.
+            ["Router:FailureThreshold"] = "1000",
+            ["Router:ProbeInterval"] = "01:00:00",
         };
         for (var k = 0; k < engines.Count; k++)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MlcAspire.Router;
 using MlcAspire.Router.Forwarding;
+using MlcAspire.Router.Health;
 using MlcAspire.Router.Scheduling;
 
 namespace MlcAspire.Tests.Unit.Router;
@@ -12,7 +13,7 @@ namespace MlcAspire.Tests.Unit.Router;
 [Trait("Category", "Unit")]
 public sealed class EngineClientTests
 {
-    private static readonly EngineEndpoint Engine = new("engine-0", EngineRole.Both, 0);
+    private static readonly EngineEndpoint Engine = new("engine-0", EngineRole.Both, 0, new EngineHealth(TimeProvider.System, 3, TimeSpan.FromSeconds(5)));
 
     [Theory]
     [InlineData(400, EngineCallError.EngineRejected, 400)]
@@ -106,7 +107,7 @@ public sealed class EngineClientTests
     }
 
     private static EngineClient Create(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send) =>
-        new(new HttpClient(new DelegateHandler(send)) { Timeout = Timeout.InfiniteTimeSpan }, NullLogger<EngineClient>.Instance);
+        new(new HttpClient(new DelegateHandler(send)) { Timeout = Timeout.InfiniteTimeSpan }, TimeProvider.System, NullLogger<EngineClient>.Instance);
 
     private sealed class DelegateHandler(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send) : HttpMessageHandler
     {

@@ -74,5 +74,5 @@ public sealed class EngineSchedulerTests
         {
             Model = "m",
             Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role, PeStart = i })],
-        }));
+        }), Options.Create(new ReliabilityOptions()), TimeProvider.System);
 }

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace MlcAspire.Router.Admission;
+
+/// <summary>
+/// Guards <c>POST /v1/completions</c> before its body is read: 503 while the router is stopping or no generating
+/// engine is healthy, 429 when the in-flight slots and the wait queue are full (both with <c>Retry-After</c> and the
+/// OpenAI envelope), the body size capped for chunked bodies too, and the drain deadline of a graceful shutdown.
+/// </summary>
+internal sealed class AdmissionMiddleware(
+    RequestDelegate next, AdmissionGate gate, ShutdownDrain drain, EngineScheduler scheduler,
+    IOptions<RouterOptions> routerOptions, IOptions<ReliabilityOptions> options, ILogger<AdmissionMiddleware> logger)
+{
+    public const string CompletionsPath = "/v1/completions";
+
+    private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
+    private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
+
+    private readonly ReliabilityOptions _options = options.Value;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.Path.Equals(CompletionsPath, StringComparison.OrdinalIgnoreCase))
+        {
+            await next(context);
+            return;
+        }
+
+        if (drain.Stopping.IsCancellationRequested)
+        {
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "The router is shutting down.", "shutting_down");
+            return;
+        }
+
+        if (!scheduler.AnyGeneratingEngineAvailable)
+        {
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "No engine is healthy; try again later.", "no_healthy_engine");
+            return;
+        }
+
+        var clientAborted = context.RequestAborted;
+        if (!await gate.EnterAsync(clientAborted))
+        {
+            if (!clientAborted.IsCancellationRequested)
+            {
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests,
+                    $"The router is at capacity ({gate.Capacity} running, {_options.MaxQueuedRequests} waiting); try again later.", "rate_limit_exceeded");
+            }
+
+            return;
+        }
+
+        try
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            {
+                bodyLimit.MaxRequestBodySize = routerOptions.Value.MaxRequestBodyBytes;
+            }
+
+            // The relay sees the drain deadline as its cancellation, stops, and the error is written here.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(clientAborted, drain.Deadline);
+            context.RequestAborted = deadline.Token;
+            await next(context);
+            if (drain.Deadline.IsCancellationRequested && !clientAborted.IsCancellationRequested)
+            {
+                RouterLog.DrainDeadlineReached(logger, gate.InFlight);
+                await EndAtDeadlineAsync(context, clientAborted);
+            }
+        }
+        finally
+        {
+            context.RequestAborted = clientAborted;
+            gate.Exit();
+        }
+    }
+
+    private async Task EndAtDeadlineAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var error = new OpenAIError(new OpenAIErrorDetail(
+            "The router shut down before the completion finished.", OpenAIError.ServerError, null, "shutting_down"));
+        if (!context.Response.HasStarted)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, error);
+            return;
+        }
+
+        // An SSE stream already sent 200: one error event and no [DONE], as for any failure after the first byte.
+        var payload = JsonSerializer.SerializeToUtf8Bytes(error, RouterJsonContext.Default.OpenAIError);
+        try
+        {
+            await context.Response.Body.WriteAsync(DataPrefix, cancellationToken);
+            await context.Response.Body.WriteAsync(payload, cancellationToken);
+            await context.Response.Body.WriteAsync(EventEnd, cancellationToken);
+            await context.Response.Body.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            context.Abort();
+        }
+    }
+
+    private Task RefuseAsync(HttpContext context, int status, string message, string code)
+    {
+        RouterLog.RequestShed(logger, status, message);
+        RouterMetrics.RecordRefused(routerOptions.Value.Mode, "Shed");
+        context.Response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        var type = status == StatusCodes.Status429TooManyRequests ? "rate_limit_error" : OpenAIError.ServerError;
+        return WriteErrorAsync(context, status, new OpenAIError(new OpenAIErrorDetail(message, type, null, code)));
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, int status, OpenAIError error)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(error, RouterJsonContext.Default.OpenAIError), CancellationToken.None);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MlcAspire.Router.Security;
+
+/// <summary>
+/// The optional API key: with <see cref="ReliabilityOptions.ApiKey"/> set, <c>/v1/*</c> (and, with
+/// <see cref="ReliabilityOptions.ProtectOperationalEndpoints"/>, every other route) needs
+/// <c>Authorization: Bearer &lt;key&gt;</c>. Registered only when a key is configured.
+/// </summary>
+/// <remarks>
+/// Both sides are hashed first so that <see cref="CryptographicOperations.FixedTimeEquals"/> compares equal lengths
+/// and the time taken reveals neither the key's content nor its length.
+/// </remarks>
+internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<ReliabilityOptions> options, ILogger<ApiKeyMiddleware> logger)
+{
+    private const string BearerPrefix = "Bearer ";
+
+    private readonly byte[] _keyHash = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.ApiKey ?? ""));
+    private readonly bool _protectAll = options.Value.ProtectOperationalEndpoints;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var isApi = context.Request.Path.StartsWithSegments("/v1");
+        if ((!isApi && !_protectAll) || HasValidKey(context.Request))
+        {
+            return next(context);
+        }
+
+        RouterLog.ApiKeyRejected(logger, context.Request.Path);
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        if (!isApi)
+        {
+            // Empty body: UseStatusCodePages answers with ProblemDetails, as for every non-/v1 route.
+            return Task.CompletedTask;
+        }
+
+        var error = new OpenAIError(new OpenAIErrorDetail(
+            "A valid API key is required: send 'Authorization: Bearer <key>'.", OpenAIError.AuthenticationError, null, "invalid_api_key"));
+        return TypedResults.Json(error, RouterJsonContext.Default.OpenAIError, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+    }
+
+    private bool HasValidKey(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[BearerPrefix.Length..].Trim()));
+        return CryptographicOperations.FixedTimeEquals(presented, _keyHash);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using static MlcAspire.Tests.EndToEnd.Reliability.ReliabilityCalls;
+
+namespace MlcAspire.Tests.EndToEnd.Reliability;
+
+/// <summary>
+/// Engines killed in the middle of a disaggregated request, each test on its own topology (a killed engine does not
+/// come back): a decode engine mid-stream, and a prefill engine during remote_send.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class EngineKillTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static readonly Dictionary<string, string> RouterSettings = new()
+    {
+        ["Router__ProbeInterval"] = "00:00:00.2",
+        ["Router__BreakDuration"] = "00:10:00",
+    };
+
+    [Fact]
+    public async Task DecodeEngineKilledMidStream_ItsStreamEndsWithAnError_TheOtherCompletes_AndLaterRequestsAvoidIt()
+    {
+        // Decode engines pace their tokens, so that both streams are still running when one engine dies.
+        var paced = new Dictionary<string, string> { ["MLC_REFERENCE_FAULTS"] = "stall_between_chunks_ms=40" };
+        await using var app = TestingApp.Create(
+            new Dictionary<string, IReadOnlyDictionary<string, string>> { ["router"] = RouterSettings, ["engine-1"] = paced, ["engine-2"] = paced },
+            "--endpoint-roles", "Prefill", "Decode", "Decode");
+        await app.StartAsync(Token).WaitAsync(TestingApp.DefaultTimeout, Token);
+        using var router = app.CreateHttpClient("router");
+
+        // Two concurrent requests go to different decode engines (least loaded); once both stream, engine-1 dies.
+        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        Task Started()
+        {
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                bothStarted.SetResult();
+            }
+
+            return Task.CompletedTask;
+        }
+
+        var first = StreamAsync(router, StreamBody(new JsonArray(1, 2, 3), maxTokens: 200), Token, Started);
+        var second = StreamAsync(router, StreamBody(new JsonArray(4, 5, 6), maxTokens: 200), Token, Started);
+        await bothStarted.Task.WaitAsync(RequestBound, Token);
+        await app.KillResourceAsync("engine-1", Token);
+        var outcomes = await Task.WhenAll(first, second);
+
+        Assert.Single(outcomes, outcome => outcome.Done);
+        var failed = Assert.Single(outcomes, outcome => !outcome.Done);
+        Assert.Equal("engine_unreachable", failed.ErrorCode);
+        Assert.True(failed.Chunks > 0);
+
+        var after = await StreamAsync(router, StreamBody(new JsonArray(7, 8, 9), maxTokens: 4), Token);
+        Assert.True(after.Done, after.ToString());
+        await WaitForRouterIdleAsync(router, Token);
+        await WaitForNoReservedStateAsync(app, ["engine-0", "engine-2"], Token);
+    }
+
+    [Fact]
+    public async Task PrefillEngineKilledDuringRemoteSend_TheRequestIsRetriedOnTheOtherPrefillEngine_AndCompletes()
+    {
+        // engine-0 holds every remote_send, so the test can kill it while a handoff is in that phase.
+        await using var app = TestingApp.Create(
+            new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                ["router"] = RouterSettings,
+                ["engine-0"] = new Dictionary<string, string> { ["MLC_REFERENCE_FAULTS"] = "stall_remote_send_ms=600000" },
+            },
+            "--endpoint-roles", "Prefill", "Prefill", "Decode");
+        await app.StartAsync(Token).WaitAsync(TestingApp.DefaultTimeout, Token);
+        using var router = app.CreateHttpClient("router");
+
+        // Two concurrent requests take different prefill engines (least loaded), so one of them waits in engine-0.
+        var first = StreamAsync(router, StreamBody(new JsonArray(1, 2, 3, 4, 5), maxTokens: 8), Token);
+        var second = StreamAsync(router, StreamBody(new JsonArray(6, 7, 8, 9, 10), maxTokens: 8), Token);
+        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(Token))
+        {
+            bound.CancelAfter(RequestBound);
+            while ((await EngineStatusAsync(router, bound.Token))["engine-0"]["active_requests"]!.GetValue<int>() == 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), bound.Token);
+            }
+        }
+
+        await app.KillResourceAsync("engine-0", Token);
+        var outcomes = await Task.WhenAll(first, second);
+
+        Assert.All(outcomes, outcome => Assert.True(outcome.Done, outcome.ToString()));
+        var engines = await EngineStatusAsync(router, Token);
+        Assert.True(engines["engine-0"]["failed_requests"]!.GetValue<long>() > 0);
+        await WaitForRouterIdleAsync(router, Token);
+        await WaitForNoReservedStateAsync(app, ["engine-1", "engine-2"], Token);
+        using var health = await router.GetAsync("/health", Token);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+}

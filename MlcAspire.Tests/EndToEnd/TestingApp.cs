@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlcAspire.AppHost;
@@ -54,7 +52,7 @@ internal sealed class TestingApp : IAsyncDisposable
     {
         var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
         var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
-        var ports = FreePorts(topology.EngineCount + 1);
+        var ports = FreePorts.Take(topology.EngineCount + 1);
         topology = topology with { RouterPort = ports[0], EndpointPorts = ports[1..] };
         if (TopologyValidator.Validate(topology, GpuInventory.Count()) is { } error)
         {
@@ -107,19 +105,4 @@ internal sealed class TestingApp : IAsyncDisposable
         _runner.KillAsync(resourceName, cancellationToken);
 
     public ValueTask DisposeAsync() => _runner.DisposeAsync();
-
-    /// <summary>Free TCP ports from the OS, all held at once so that none is handed out twice.</summary>
-    internal static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
-    }
 }

@@ -71,7 +71,7 @@ public sealed class AppHostProcessTests
     public async Task StoppedOrKilledAppHost_LeavesNoChildProcess(int signal, int expectedExitCode)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var ports = TestingApp.FreePorts(3);
+        var ports = FreePorts.Take(3);
         using var appHost = StartAppHost(
             ["--router-mode", "round-robin", "--router-port", Port(ports[0]), "--endpoint-ports", Port(ports[1]), Port(ports[2])]);
         _ = appHost.StandardOutput.ReadToEndAsync(cancellationToken);

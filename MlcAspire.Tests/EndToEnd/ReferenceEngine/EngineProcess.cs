@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace MlcAspire.Tests.EndToEnd.ReferenceEngine;
 
@@ -35,7 +34,7 @@ internal sealed class EngineProcess : IAsyncDisposable
     /// <summary>Starts an engine on a free port; <paramref name="args"/> follow MODEL (the reference-tiny model unless <paramref name="model"/> is given).</summary>
     public static EngineProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? model = null, string? apiKey = null)
     {
-        var port = FreePort();
+        var port = FreePorts.Take();
         string[] keyArgs = apiKey is null ? [] : ["--api-key", apiKey];
         var info = Command([model ?? RepositoryPaths.ReferenceTinyModel, .. args, .. keyArgs, "--host", "127.0.0.1", "--port", port.ToString()]);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -180,12 +179,5 @@ internal sealed class EngineProcess : IAsyncDisposable
         {
             _output.TryDequeue(out _);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

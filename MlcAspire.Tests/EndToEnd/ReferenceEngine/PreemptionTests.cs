@@ -18,7 +18,7 @@ public sealed class SmallEngineFixture : IAsyncLifetime
     public async ValueTask DisposeAsync() => await Engine.DisposeAsync();
 }
 
-/// <summary>When pages run out the newest running request is preempted: recomputed later, or ended with "preempt" in disaggregation.</summary>
+/// <summary>When pages run out the newest running request is preempted and recomputed later (disaggregated: <see cref="DisaggregatedPreemptionTests"/>).</summary>
 [Trait("Category", "EndToEnd")]
 public sealed class PreemptionTests(SmallEngineFixture fixture) : IClassFixture<SmallEngineFixture>
 {
@@ -41,34 +41,6 @@ public sealed class PreemptionTests(SmallEngineFixture fixture) : IClassFixture<
         Assert.True((await fixture.Engine.MetricsAsync(Ct))["mlc_reference_preemptions_total"] > preemptionsBefore);
         Assert.True(ReadGeneration(together[0]).SameTokensAs(soloFirst));
         Assert.True(ReadGeneration(together[1]).SameTokensAs(soloSecond));
-        await fixture.Engine.WaitIdleAsync(Ct);
-    }
-
-    [Fact]
-    public async Task DisaggregatedRequest_WhenPreempted_EndsWithFinishReasonPreempt()
-    {
-        var client = fixture.Engine.Client;
-        var running = GreedyBody(Prompt(seed: 603, 40), maxTokens: 150);
-        running["stream"] = true;
-        using var runningResponse = await PostAsync(client, "/v1/completions", running, Ct, HttpCompletionOption.ResponseHeadersRead);
-        var runningBody = runningResponse.Content.ReadAsStringAsync(Ct);
-
-        // A zero-length KV window (end = 0): nothing to send, so start_generate prefills the whole prompt on this engine.
-        var disaggregated = GreedyBody(Prompt(seed: 604, 40), maxTokens: 150, user: "to-preempt");
-        disaggregated["stream"] = true;
-        disaggregated["stream_options"] = new JsonObject { ["include_usage"] = true };
-        disaggregated["end"] = 0;
-        var prepared = await PostOkAsync(client, "/microserving/prep_recv", disaggregated, Ct);
-        Assert.Equal("[0]", DecodeMetadataJson(prepared["kv_append_metadata"]!.GetValue<string>()));
-        disaggregated.Remove("end");
-        disaggregated["begin"] = 0;
-        using var generated = await PostAsync(client, "/microserving/start_generate", disaggregated, Ct);
-        var data = SseData(await generated.Content.ReadAsStringAsync(Ct));
-
-        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
-        Assert.Equal("preempt", JoinStream(data).FinishReason);
-        Assert.Equal(0, JsonNode.Parse(data[^2])!["usage"]!["completion_tokens"]!.GetValue<int>());
-        Assert.Equal("length", JoinStream(SseData(await runningBody)).FinishReason);
         await fixture.Engine.WaitIdleAsync(Ct);
     }
 
@@ -122,6 +94,4 @@ public sealed class PreemptionTests(SmallEngineFixture fixture) : IClassFixture<
             await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
         }
     }
-
-    private static string DecodeMetadataJson(string metadata) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(metadata).AsSpan(8));
 }

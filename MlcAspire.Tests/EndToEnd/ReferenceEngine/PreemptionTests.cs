@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using static MlcAspire.Tests.EndToEnd.ReferenceEngine.EngineCalls;
 
 namespace MlcAspire.Tests.EndToEnd.ReferenceEngine;

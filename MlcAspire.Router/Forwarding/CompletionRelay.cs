@@ -133,107 +133,93 @@ public sealed class CompletionRelay(
     private async Task<AttemptResult> StreamAttemptAsync(
         HttpContext context, CompletionStart start, RetryDeduplicator deduplicator, int number, CancellationToken cancellationToken)
     {
-        var response = start.Response!;
-        var timeout = start.StreamTimeout!;
-        try
+        var result = await ReadEngineStreamAsync(start, async (payload, chunk) =>
         {
-            await using var body = await response.Response!.Content.ReadAsStreamAsync(timeout.Token);
-            var reader = new EngineSseReader(body, timeout, _options.IdleTimeout);
-            await foreach (var payload in reader.ReadAsync(timeout.Token))
+            if (number == 0)
             {
-                response.Engine.Health.RecordProgress();
-                var chunk = CompletionChunk.Scan(payload.Span);
-                RequestTelemetry.Current?.ObserveChunk(payload.Span);
-                if (chunk.IsError)
-                {
-                    return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
-                        System.Text.Encoding.UTF8.GetString(payload.Span), (int)HttpStatusCode.BadGateway)));
-                }
-
-                if (chunk.IsPreempted)
-                {
-                    return AttemptResult.Preemption;
-                }
-
-                if (number == 0)
-                {
-                    deduplicator.RecordSent(chunk);
-                    await WriteEventAsync(context, payload, cancellationToken);
-                }
-                else if (deduplicator.Rewrite(payload.Span) is { } rewritten)
-                {
-                    await WriteEventAsync(context, rewritten, cancellationToken);
-                }
+                deduplicator.RecordSent(chunk);
+                await WriteEventAsync(context, payload, cancellationToken);
             }
-
-            if (!reader.SawDone)
+            else if (deduplicator.Rewrite(payload.Span) is { } rewritten)
             {
-                return AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
+                await WriteEventAsync(context, rewritten, cancellationToken);
             }
+        }, cancellationToken);
+        if (result != AttemptResult.Completed)
+        {
+            return result;
+        }
 
-            await StartStreamAsync(context, cancellationToken);
-            await context.Response.Body.WriteAsync(DoneEvent, cancellationToken);
-            await context.Response.Body.FlushAsync(cancellationToken);
-            return AttemptResult.Completed;
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
-        {
-            // Not JSON, or JSON whose fields have the wrong types: the engine broke the protocol.
-            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not a completion chunk: {ex.Message}"));
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "stream", timeout, cancellationToken));
-        }
+        await StartStreamAsync(context, cancellationToken);
+        await context.Response.Body.WriteAsync(DoneEvent, cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+        return AttemptResult.Completed;
     }
 
     private async Task<AttemptResult> JoinAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
     {
-        var response = start.Response!;
-        var timeout = start.StreamTimeout!;
         var aggregator = new CompletionAggregator(clientId, _options.Model);
-        try
+        var result = await ReadEngineStreamAsync(start, (payload, _) =>
         {
-            await using var body = await response.Response!.Content.ReadAsStreamAsync(timeout.Token);
-            var reader = new EngineSseReader(body, timeout, _options.IdleTimeout);
-            await foreach (var payload in reader.ReadAsync(timeout.Token))
-            {
-                response.Engine.Health.RecordProgress();
-                var chunk = CompletionChunk.Scan(payload.Span);
-                RequestTelemetry.Current?.ObserveChunk(payload.Span);
-                if (chunk.IsError)
-                {
-                    return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
-                        System.Text.Encoding.UTF8.GetString(payload.Span), (int)HttpStatusCode.BadGateway)));
-                }
-
-                if (chunk.IsPreempted)
-                {
-                    return AttemptResult.Preemption;
-                }
-
-                aggregator.Add((JsonObject)JsonNode.Parse(payload.Span)!);
-            }
-
-            if (!reader.SawDone)
-            {
-                return AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
-            }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+            aggregator.Add((JsonObject)JsonNode.Parse(payload.Span)!);
+            return ValueTask.CompletedTask;
+        }, cancellationToken);
+        if (result != AttemptResult.Completed)
         {
-            // Not JSON, or JSON whose fields have the wrong types: the engine broke the protocol.
-            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not a completion chunk: {ex.Message}"));
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "stream", timeout, cancellationToken));
+            return result;
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(aggregator.Build(timeProvider), RouterJsonContext.Default.JsonObject), cancellationToken);
         return AttemptResult.Completed;
+    }
+
+    /// <summary>
+    /// Reads an engine's stream to <c>[DONE]</c>, handing every completion chunk to <paramref name="onChunk"/>. An error
+    /// event, a preempt, a stream that ends early, a malformed chunk or a transport fault ends the attempt instead.
+    /// </summary>
+    private async Task<AttemptResult> ReadEngineStreamAsync(
+        CompletionStart start, Func<ReadOnlyMemory<byte>, CompletionChunk, ValueTask> onChunk, CancellationToken cancellationToken)
+    {
+        var response = start.Response!;
+        var timeout = start.StreamTimeout!;
+        try
+        {
+            await using var body = await response.Response!.Content.ReadAsStreamAsync(timeout.Token);
+            var reader = new EngineSseReader(body, timeout, _options.IdleTimeout);
+            await foreach (var payload in reader.ReadAsync(timeout.Token))
+            {
+                response.Engine.Health.RecordProgress();
+                var chunk = CompletionChunk.Scan(payload.Span);
+                RequestTelemetry.Current?.ObserveChunk(payload.Span);
+                if (chunk.IsError)
+                {
+                    return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
+                        System.Text.Encoding.UTF8.GetString(payload.Span), (int)HttpStatusCode.BadGateway)));
+                }
+
+                if (chunk.IsPreempted)
+                {
+                    return AttemptResult.Preemption;
+                }
+
+                await onChunk(payload, chunk);
+            }
+
+            return reader.SawDone
+                ? AttemptResult.Completed
+                : AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            // Not JSON, or JSON whose fields have the wrong types: the engine broke the protocol.
+            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} sent a chunk that is not a completion chunk: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "stream", timeout, cancellationToken));
+        }
     }
 
     private static async Task WriteEventAsync(HttpContext context, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)

@@ -9,6 +9,18 @@ internal static class ProcessTree
 {
     public const int SigInt = 2;
     public const int SigKill = 9;
+    public const int SigTerm = 15;
+
+    /// <summary>
+    /// Whether this process ignores <paramref name="signal"/> (<c>SigIgn</c> in /proc/self/status). A disposition of
+    /// "ignore" is inherited: a background job of a non-interactive shell ignores SIGINT, and so do its children.
+    /// </summary>
+    public static bool IsIgnoredHere(int signal)
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        var mask = ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        return (mask & (1UL << (signal - 1))) != 0;
+    }
 
     /// <summary>Every descendant of <paramref name="processId"/>, read from /proc's children lists.</summary>
     public static IReadOnlyList<int> Descendants(int processId)

@@ -67,9 +67,13 @@ public sealed class AppHostProcessTests
 
     [Theory]
     [InlineData(ProcessTree.SigInt, 0)]
+    [InlineData(ProcessTree.SigTerm, 0)]
     [InlineData(ProcessTree.SigKill, 137)]
     public async Task StoppedOrKilledAppHost_LeavesNoChildProcess(int signal, int expectedExitCode)
     {
+        // The AppHost would inherit the "ignore", and .NET keeps an inherited ignored SIGINT ignored.
+        Assert.SkipWhen(signal == ProcessTree.SigInt && ProcessTree.IsIgnoredHere(signal),
+            "SIGINT is ignored in this environment (started as a background job); SIGTERM takes the same stop path.");
         var cancellationToken = TestContext.Current.CancellationToken;
         var ports = FreePorts.Take(3);
         using var appHost = StartAppHost(

@@ -16,6 +16,7 @@ internal sealed class KvReceiver(PagedKvCache cache, ILogger<KvReceiver> logger)
     private TcpListener? _listener;
     private readonly CancellationTokenSource _stopping = new();
     private Task _accepting = Task.CompletedTask;
+    private int _disposed;
 
     public IPEndPoint Start(IPAddress address)
     {
@@ -27,6 +28,12 @@ internal sealed class KvReceiver(PagedKvCache cache, ILogger<KvReceiver> logger)
 
     public async ValueTask DisposeAsync()
     {
+        // Stopped twice: by the world (a hosted service) at shutdown, then by the container that owns it.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         _listener?.Stop();
         await _accepting;

@@ -64,7 +64,9 @@ public static class Extensions
                     .AddRuntimeInstrumentation()
                     .AddMeter(TelemetryPrefix + "*")
                     // Served only where a service maps it (MapPrometheusMetrics); collection is cheap either way.
-                    .AddPrometheusExporter();
+                    // No response cache: the exporter's default 300 ms would answer two scrapes that close with the
+                    // same numbers, which hides the traffic in between from a script or a test reading /metrics.
+                    .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0);
             })
             .WithTracing(tracing =>
             {

@@ -18,7 +18,10 @@ public static class Extensions
 
         // Pooled connections; the budget is owned per phase by the caller (ActivityTimeout), so no client timeout
         // and no resilience handler, whose retries would repeat a generation POST (dotnet/extensions#5248).
-        builder.Services.AddHttpClient<EngineClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // No IHttpClientFactory loggers either: they open a log scope and write two events for every engine call,
+        // on the hot path, while EngineClient already logs every failure with the engine and request id (RouterLog).
+        builder.Services.AddHttpClient<EngineClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
 
         builder.AddRouterReliability();
         builder.Services.AddSingleton<EngineScheduler>();

@@ -161,7 +161,7 @@ public sealed class CompletionRelay(
         var aggregator = new CompletionAggregator(clientId, _options.Model);
         var result = await ReadEngineStreamAsync(start, (payload, _) =>
         {
-            aggregator.Add((JsonObject)JsonNode.Parse(payload.Span)!);
+            aggregator.Add(payload.Span);
             return ValueTask.CompletedTask;
         }, cancellationToken);
         if (result != AttemptResult.Completed)

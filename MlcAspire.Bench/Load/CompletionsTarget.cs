@@ -2,19 +2,27 @@ using System.Net.Http.Headers;
 
 namespace MlcAspire.Bench.Load;
 
-/// <summary>Sends <c>POST {baseUrl}/v1/completions</c>: an engine directly, a router, or nginx.</summary>
-internal sealed class CompletionsTarget(string name, Uri baseUrl, int? proxyPid, HttpClient http) : ILoadTarget
+/// <summary>
+/// Sends <c>POST {baseUrl}/v1/completions</c> to a router or nginx, or straight to the engines, taking them in turn:
+/// "direct" spreads its requests over the same engines the proxies spread theirs over, so that the difference
+/// between a proxy and direct is the proxy's own cost, not the queueing of one engine against two.
+/// </summary>
+internal sealed class CompletionsTarget(string name, IReadOnlyList<Uri> baseUrls, int? proxyPid, HttpClient http) : ILoadTarget
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    private readonly Uri _completions = new(baseUrl, "v1/completions");
+    private readonly Uri[] _completions = [.. baseUrls.Select(url => new Uri(url, "v1/completions"))];
+    private uint _next;
 
     public string Name { get; } = name;
 
     public int? ProxyPid { get; } = proxyPid;
 
-    public ValueTask<RequestSample> SendAsync(RequestSpec spec, CancellationToken cancellationToken) =>
-        PostCompletionAsync(http, _completions, spec.Body, spec.Stream, Stopwatch.GetTimestamp(), cancellationToken);
+    public ValueTask<RequestSample> SendAsync(RequestSpec spec, CancellationToken cancellationToken)
+    {
+        var url = _completions[Interlocked.Increment(ref _next) % _completions.Length];
+        return PostCompletionAsync(http, url, spec.Body, spec.Stream, Stopwatch.GetTimestamp(), cancellationToken);
+    }
 
     /// <summary>Posts a completion body and measures it from <paramref name="startedAt"/>.</summary>
     public static async ValueTask<RequestSample> PostCompletionAsync(

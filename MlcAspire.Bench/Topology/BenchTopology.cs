@@ -23,7 +23,7 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
         {
             if (running.Engines.Count > 0)
             {
-                targets[TargetNames.Direct] = new CompletionsTarget(TargetNames.Direct, running.Engines[0], null, http);
+                targets[TargetNames.Direct] = new CompletionsTarget(TargetNames.Direct, running.Engines, null, http);
             }
 
             if (running.Engines.Count > 1)
@@ -33,7 +33,7 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
 
             foreach (var (name, (url, pid)) in running.Routers)
             {
-                targets[name] = new CompletionsTarget(name, url, pid, http);
+                targets[name] = new CompletionsTarget(name, [url], pid, http);
             }
 
             if (withNginx)
@@ -41,7 +41,7 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
                 if (NginxProxy.FindExecutable() is { } executable)
                 {
                     nginx = await NginxProxy.StartAsync(executable, running.Engines, Path.Combine(workDirectory, "nginx"), http, cancellationToken);
-                    targets[TargetNames.Nginx] = new CompletionsTarget(TargetNames.Nginx, nginx.Url, nginx.Pid, http);
+                    targets[TargetNames.Nginx] = new CompletionsTarget(TargetNames.Nginx, [nginx.Url], nginx.Pid, http);
                 }
                 else
                 {

@@ -3,7 +3,7 @@ namespace MlcAspire.Bench.Topology;
 /// <summary>The targets a preset can measure side by side.</summary>
 internal static class TargetNames
 {
-    /// <summary>Engine 0's own <c>/v1/completions</c>: the baseline that router-added latency is measured against.</summary>
+    /// <summary>The engines' own <c>/v1/completions</c>, taken in turn: the baseline that router-added latency is measured against.</summary>
     public const string Direct = "direct";
 
     /// <summary>The client drives the MicroServing handoff over engines 0 (prefill) and 1 (decode): the baseline of disagg TTFT.</summary>

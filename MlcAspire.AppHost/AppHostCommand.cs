@@ -63,15 +63,27 @@ internal static class AppHostCommand
         var output = new ResourceOutput(Console.Out);
         await using var runner = new AppRunner(plan, new RunnerOptions { PhaseTimeout = options.StartupTimeout }, output, paths.AppHostDll, logger);
         using var shutdown = new CancellationTokenSource();
+        using var killNow = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
+
+            // The first signal stops in order, with grace periods; a second one (Ctrl+C again) kills what is left.
+            if (shutdown.IsCancellationRequested)
+            {
+                killNow.Cancel();
+                return;
+            }
+
             runner.RequestStop();
             shutdown.Cancel();
         }
 
+        // The children run in process groups of their own, so these reach the AppHost alone; a closed terminal
+        // (SIGHUP) stops the deployment like Ctrl+C instead of leaving it to the orphan watchdog.
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
         try
         {
             await runner.StartAsync(shutdown.Token);
@@ -90,7 +102,8 @@ internal static class AppHostCommand
         }
         finally
         {
-            await runner.StopAsync();
+            // Never throws: a stop that overruns its grace periods kills what is left and goes on.
+            await runner.StopAsync(killNow.Token);
             output.Write(runner.FormatTable());
         }
     }

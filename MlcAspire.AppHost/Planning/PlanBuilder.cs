@@ -22,6 +22,16 @@ internal static class PlanBuilder
     /// </summary>
     public const string ContentRootVariable = "ASPNETCORE_CONTENTROOT";
 
+    /// <summary>
+    /// The router's time to stop after SIGTERM: its default drain (the router's <c>ReliabilityOptions.DrainTimeout</c>,
+    /// 20 s, docs/reliability.md), the 5 s its host adds to shut down after the drain, and a margin. Killing it sooner
+    /// would cut the streams its drain lets finish or end with a <c>shutting_down</c> event.
+    /// </summary>
+    public static readonly TimeSpan RouterStopGracePeriod = TimeSpan.FromSeconds(30);
+
+    /// <summary>An engine's time to stop after SIGTERM: its server closes its connections; it keeps no state worth more.</summary>
+    public static readonly TimeSpan EngineStopGracePeriod = TimeSpan.FromSeconds(5);
+
     private const string DotnetCommand = "dotnet";
     private const string ContainerHost = "0.0.0.0";
 
@@ -82,6 +92,7 @@ internal static class PlanBuilder
             new EndpointPlan(EndpointPlan.Http, Uri.UriSchemeHttp, host, port),
             EngineHealthPath,
             [],
+            EngineStopGracePeriod,
             new EnginePlan(index, role, [.. Enumerable.Range(start, gpus)], nvshmem, ServeArgs(ContainerHost, 0)));
 
         // spec §1.2 in order, with --enable-debug once (MLC passes it twice, spec §5.7 W13).
@@ -140,6 +151,7 @@ internal static class PlanBuilder
             endpoint,
             RouterHealthPath,
             [.. engines.Select(e => e.Name)],
+            RouterStopGracePeriod,
             null);
     }
 

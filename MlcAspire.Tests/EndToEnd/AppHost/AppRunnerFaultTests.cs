@@ -11,10 +11,16 @@ namespace MlcAspire.Tests.EndToEnd.AppHost;
 public sealed class AppRunnerFaultTests
 {
     [Fact]
-    public async Task KilledEngine_IsReportedFailed_AndDisposeLeavesNoProcess()
+    public async Task KilledEngine_IsReportedFailed_AvoidedByTheRouter_AndDisposeLeavesNoProcess()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var app = TestingApp.Create("--endpoint-ports", "1", "2", "3");
+        var app = TestingApp.Create(
+            new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                // A short probe finds the dead engine at once; a long break keeps its circuit open for the whole test.
+                ["router"] = new Dictionary<string, string> { ["Router__ProbeInterval"] = "00:00:00.2", ["Router__BreakDuration"] = "00:10:00" },
+            },
+            "--endpoint-ports", "1", "2", "3");
         IReadOnlyList<int> processIds;
         await using (app)
         {
@@ -29,6 +35,9 @@ public sealed class AppRunnerFaultTests
             Assert.False(ProcessTree.IsAlive(killed.ProcessId!.Value));
             Assert.Equal(ResourceState.Running, app.GetResource("engine-1").State);
             Assert.Equal(ResourceState.Running, app.GetResource("router").State);
+
+            using var router = app.CreateHttpClient("router");
+            await AssertAvoidedAsync(router, "engine-2", requests: 4, cancellationToken);
         }
 
         Assert.All(app.Resources.Where(r => r.Name != "engine-2"), r => Assert.Equal(ResourceState.Stopped, r.State));

@@ -40,6 +40,11 @@ internal static class AppHostCommand
         if (options.Publisher is not null)
         {
             await ManifestWriter.WriteAsync(plan, options.Topology.EngineKind, paths, options.OutputPath!, CancellationToken.None);
+            foreach (var warning in ManifestWriter.Warnings(plan))
+            {
+                await Console.Error.WriteLineAsync($"warning: {warning}");
+            }
+
             await Console.Out.WriteLineAsync($"Wrote the deployment manifest to {Path.GetFullPath(options.OutputPath!)}");
             return 0;
         }

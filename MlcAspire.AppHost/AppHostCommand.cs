@@ -40,6 +40,11 @@ internal static class AppHostCommand
         if (options.Publisher is not null)
         {
             await ManifestWriter.WriteAsync(plan, options.Topology.EngineKind, paths, options.OutputPath!, CancellationToken.None);
+            foreach (var warning in ManifestWriter.Warnings(plan))
+            {
+                await Console.Error.WriteLineAsync($"warning: {warning}");
+            }
+
             await Console.Out.WriteLineAsync($"Wrote the deployment manifest to {Path.GetFullPath(options.OutputPath!)}");
             return 0;
         }
@@ -63,15 +68,27 @@ internal static class AppHostCommand
         var output = new ResourceOutput(Console.Out);
         await using var runner = new AppRunner(plan, new RunnerOptions { PhaseTimeout = options.StartupTimeout }, output, paths.AppHostDll, logger);
         using var shutdown = new CancellationTokenSource();
+        using var killNow = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
+
+            // The first signal stops in order, with grace periods; a second one (Ctrl+C again) kills what is left.
+            if (shutdown.IsCancellationRequested)
+            {
+                killNow.Cancel();
+                return;
+            }
+
             runner.RequestStop();
             shutdown.Cancel();
         }
 
+        // The children run in process groups of their own, so these reach the AppHost alone; a closed terminal
+        // (SIGHUP) stops the deployment like Ctrl+C instead of leaving it to the orphan watchdog.
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
         try
         {
             await runner.StartAsync(shutdown.Token);
@@ -90,7 +107,8 @@ internal static class AppHostCommand
         }
         finally
         {
-            await runner.StopAsync();
+            // Never throws: a stop that overruns its grace periods kills what is left and goes on.
+            await runner.StopAsync(killNow.Token);
             output.Write(runner.FormatTable());
         }
     }

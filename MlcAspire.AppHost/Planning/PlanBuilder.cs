@@ -22,6 +22,19 @@ internal static class PlanBuilder
     /// </summary>
     public const string ContentRootVariable = "ASPNETCORE_CONTENTROOT";
 
+    /// <summary>The router's model: its <c>/v1/models</c> id and, in disagg mode, the folder it tokenizes with.</summary>
+    public const string RouterModelVariable = "Router__Model";
+
+    /// <summary>
+    /// The router's time to stop after SIGTERM: its default drain (the router's <c>ReliabilityOptions.DrainTimeout</c>,
+    /// 20 s, docs/reliability.md), the 5 s its host adds to shut down after the drain, and a margin. Killing it sooner
+    /// would cut the streams its drain lets finish or end with a <c>shutting_down</c> event.
+    /// </summary>
+    public static readonly TimeSpan RouterStopGracePeriod = TimeSpan.FromSeconds(30);
+
+    /// <summary>An engine's time to stop after SIGTERM: its server closes its connections; it keeps no state worth more.</summary>
+    public static readonly TimeSpan EngineStopGracePeriod = TimeSpan.FromSeconds(5);
+
     private const string DotnetCommand = "dotnet";
     private const string ContainerHost = "0.0.0.0";
 
@@ -42,7 +55,7 @@ internal static class PlanBuilder
         var roles = TopologyDefaults.Roles(options);
         var disagg = options.RouterMode == RouterMode.Disagg;
         var engines = Enumerable.Range(0, options.EngineCount)
-            .Select(i => BuildEngine(options, paths, i, starts[i], roles[i], disagg ? new NvshmemInit(starts[^1], starts[i]) : null))
+            .Select(i => BuildEngine(options, paths, workingDirectory, i, starts[i], roles[i], disagg ? new NvshmemInit(starts[^1], starts[i]) : null))
             .ToList();
 
         // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (spec §5.7 W13).
@@ -50,7 +63,8 @@ internal static class PlanBuilder
         return new AppPlan(engines, BuildRouter(options, paths, engines), helper, workingDirectory);
     }
 
-    private static ResourcePlan BuildEngine(TopologyOptions options, ProgramPaths paths, int index, int start, EngineRole role, NvshmemInit? nvshmem)
+    private static ResourcePlan BuildEngine(
+        TopologyOptions options, ProgramPaths paths, string workingDirectory, int index, int start, EngineRole role, NvshmemInit? nvshmem)
     {
         var name = EngineName(index);
         var host = options.EndpointHosts[index];
@@ -77,19 +91,24 @@ internal static class PlanBuilder
         return new ResourcePlan(
             name,
             command,
-            [.. prefix, .. ServeArgs(host, start)],
+            [.. prefix, .. ServeArgs(host, start, options.Model, options.ModelLib)],
             environment,
             new EndpointPlan(EndpointPlan.Http, Uri.UriSchemeHttp, host, port),
             EngineHealthPath,
             [],
-            new EnginePlan(index, role, [.. Enumerable.Range(start, gpus)], nvshmem, ServeArgs(ContainerHost, 0)));
+            EngineStopGracePeriod,
+            new EnginePlan(index, role, [.. Enumerable.Range(start, gpus)], nvshmem, ServeArgs(
+                ContainerHost,
+                0,
+                ContainerPaths.Model(options.Model),
+                options.ModelLib is { } modelLib ? ContainerPaths.ModelLib(modelLib, options.Model, workingDirectory) : null)));
 
         // spec §1.2 in order, with --enable-debug once (MLC passes it twice, spec §5.7 W13).
-        // A container sees only the GPUs it was given, numbered from 0.
-        List<string> ServeArgs(string bindHost, int device)
+        // A container sees only the GPUs it was given, numbered from 0, and the model where the image keeps it.
+        List<string> ServeArgs(string bindHost, int device, string model, string? lib)
         {
-            List<string> args = [options.Model];
-            if (options.ModelLib is { } lib)
+            List<string> args = [model];
+            if (lib is not null)
             {
                 args.AddRange(["--model-lib", lib]);
             }
@@ -121,7 +140,7 @@ internal static class PlanBuilder
         }
 
         environment["Router__Mode"] = options.RouterMode == RouterMode.Disagg ? "disagg" : "round-robin";
-        environment["Router__Model"] = options.Model;
+        environment[RouterModelVariable] = options.Model;
         environment["Router__PdBalanceFactor"] = options.PdBalanceFactor.ToString("R", CultureInfo.InvariantCulture);
         foreach (var engine in engines)
         {
@@ -140,6 +159,7 @@ internal static class PlanBuilder
             endpoint,
             RouterHealthPath,
             [.. engines.Select(e => e.Name)],
+            RouterStopGracePeriod,
             null);
     }
 

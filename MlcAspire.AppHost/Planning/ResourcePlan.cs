@@ -8,6 +8,7 @@ namespace MlcAspire.AppHost.Planning;
 /// <param name="Endpoint">Its <c>http</c> endpoint.</param>
 /// <param name="HealthPath">Ready when the process is alive and a GET of this path answers 200.</param>
 /// <param name="WaitsFor">Resources that must be ready before this one starts.</param>
+/// <param name="StopGracePeriod">How long it may take to stop after SIGTERM before its process tree is killed.</param>
 /// <param name="Engine">Engine-only details; null for the router.</param>
 internal sealed record ResourcePlan(
     string Name,
@@ -17,4 +18,5 @@ internal sealed record ResourcePlan(
     EndpointPlan Endpoint,
     string HealthPath,
     IReadOnlyList<string> WaitsFor,
+    TimeSpan StopGracePeriod,
     EnginePlan? Engine);

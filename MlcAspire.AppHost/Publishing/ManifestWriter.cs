@@ -16,6 +16,9 @@ namespace MlcAspire.AppHost.Publishing;
 /// <c>MLC_NUM_GPUS</c> (also a build argument, recorded as an image label). Reference engines and the router are
 /// <c>project.v0</c> resources. The router's service-discovery variables become binding expressions, so the
 /// deployment fills in wherever each engine ends up. Paths are relative to the manifest's folder, as the schema says.
+/// Nothing of the publishing machine goes in: the model and its lib are named as the containers see them
+/// (<see cref="ContainerPaths"/>), and an OTLP endpoint only when the topology gives one (<c>--otlp-endpoint</c>), never
+/// the AppHost's own <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.
 /// </remarks>
 internal static class ManifestWriter
 {
@@ -31,6 +34,16 @@ internal static class ManifestWriter
         await using var file = File.Create(fullPath);
         await JsonSerializer.SerializeAsync(file, manifest, s_writeOptions, cancellationToken);
     }
+
+    /// <summary>What the manifest cannot express of this plan, one line each, for the publisher to print.</summary>
+    public static IReadOnlyList<string> Warnings(AppPlan plan) => plan.NvshmemHelper is null
+        ? []
+        :
+        [
+            $"--router-mode disagg: the manifest's engines have no NVSHMEM world ({NvshmemInit.EnvironmentVariable} needs a uid "
+            + "that a helper process creates at start, and NVSHMEM spans one node), so they cannot hand KV to each other; "
+            + "run disaggregated topologies with the AppHost on one GPU node, or publish --router-mode round-robin (deploy/README.md)",
+        ];
 
     public static JsonObject Build(AppPlan plan, EngineKind engineKind, ProgramPaths paths, string manifestDirectory)
     {
@@ -76,6 +89,9 @@ internal static class ManifestWriter
     private static JsonObject Router(AppPlan plan, ProgramPaths paths, string manifestDirectory)
     {
         var environment = Environment(plan.Router.Environment.Where(e => e.Key is not ("ASPNETCORE_URLS" or PlanBuilder.ContentRootVariable)));
+
+        // The same model id the engines serve, and the folder a disagg router tokenizes with, inside its container.
+        environment[PlanBuilder.RouterModelVariable] = ContainerPaths.Model(plan.Router.Environment[PlanBuilder.RouterModelVariable]);
 
         // Deployed, the router listens where the platform says (Aspire's project.v0 convention).
         environment["HTTP_PORTS"] = $"{{{plan.Router.Name}.bindings.http.targetPort}}";

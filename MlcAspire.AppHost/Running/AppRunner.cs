@@ -14,13 +14,23 @@ namespace MlcAspire.AppHost.Running;
 /// Startup, one deadline per phase:
 /// 1. In disaggregated mode, start the NVSHMEM helper and read the uid it prints.
 /// 2. Start every engine of the world at once (NVSHMEM init is collective) and wait, in parallel, until each
-///    process is alive and answers its health path.
+///    process is alive and answers its health path; the first engine that exits or fails ends the phase.
 /// 3. Stop the helper: every PE has joined the world.
 /// 4. Start the router and wait for its health.
+/// A start that fails at any step stops what it started and throws <see cref="ResourceStartException"/>.
+///
+/// Stopping, in this order, each step bounded and never throwing: SIGTERM to the router, which drains its streams,
+/// then its tree is killed after its grace period; the same for the engines (in parallel, a short grace); then the
+/// helper. The children run in process groups of their own (<see cref="ManagedProcess"/>), so a Ctrl+C in the
+/// terminal reaches only the AppHost, which keeps this order.
 /// </remarks>
 internal sealed class AppRunner : IAsyncDisposable
 {
-    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a killed process may take to be reaped before stopping moves on without it.</summary>
+    private static readonly TimeSpan s_killTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The NVSHMEM helper ends when its stdin closes; after this its tree is killed.</summary>
+    private static readonly TimeSpan s_helperStopGracePeriod = TimeSpan.FromSeconds(2);
 
     private readonly AppPlan _plan;
     private readonly RunnerOptions _options;
@@ -30,6 +40,8 @@ internal sealed class AppRunner : IAsyncDisposable
     private readonly Dictionary<string, RunningResource> _resources;
     private readonly HttpClient _probeClient;
     private readonly SemaphoreSlim _stopLock = new(1, 1);
+    private readonly Lock _historyLock = new();
+    private readonly List<ResourceStateChange> _history = [];
     private OrphanWatchdog? _watchdog;
     private ManagedProcess? _helper;
     private volatile bool _stopping;
@@ -42,7 +54,7 @@ internal sealed class AppRunner : IAsyncDisposable
         _output = output;
         _logger = logger;
         _appHostDll = appHostDll;
-        _resources = plan.Resources.ToDictionary(r => r.Name, r => new RunningResource(r), StringComparer.Ordinal);
+        _resources = plan.Resources.ToDictionary(r => r.Name, r => new RunningResource(r, RecordStateChange), StringComparer.Ordinal);
 
         // One client for the runner's lifetime (a console host has no IHttpClientFactory). Probes go straight to the
         // resources: no proxy from the environment can capture them (spec §5.7 W14).
@@ -53,10 +65,41 @@ internal sealed class AppRunner : IAsyncDisposable
 
     public ResourceSnapshot GetSnapshot(string name) => Find(name).Snapshot();
 
+    /// <summary>Every state change so far, in order, including the NVSHMEM helper's stop.</summary>
+    public IReadOnlyList<ResourceStateChange> History
+    {
+        get
+        {
+            lock (_historyLock)
+            {
+                return [.. _history];
+            }
+        }
+    }
+
     /// <summary>The resource's <c>http</c> endpoint, as a reference to it would resolve.</summary>
     public Uri GetEndpoint(string name) => Find(name).Plan.Endpoint.Url;
 
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = false;
+        try
+        {
+            await StartResourcesAsync(cancellationToken);
+            started = true;
+        }
+        finally
+        {
+            if (!started)
+            {
+                // Whatever the failure (or a stop requested during the start), what started is stopped again here,
+                // so that no caller can leave processes behind by forgetting to.
+                await StopAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task StartResourcesAsync(CancellationToken cancellationToken)
     {
         StartWatchdog();
 
@@ -79,7 +122,7 @@ internal sealed class AppRunner : IAsyncDisposable
         await WaitReadyAsync(engines, cancellationToken);
 
         // :: Step 3
-        await StopHelperAsync();
+        await StopHelperAsync(cancellationToken);
 
         // :: Step 4
         var router = _resources[_plan.Router.Name];
@@ -114,10 +157,16 @@ internal sealed class AppRunner : IAsyncDisposable
     /// <summary>Marks the deployment as stopping, so that processes ending from now on count as stopped.</summary>
     public void RequestStop() => _stopping = true;
 
-    /// <summary>Stops the router, then the engines, then any helper; idempotent.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops the router, then the engines, then any helper; idempotent, and never throws. Each process gets SIGTERM and
+    /// its grace period, then its tree is killed.
+    /// </summary>
+    /// <param name="cancellationToken">Cuts the grace periods short (a second Ctrl+C): what still runs is killed at once.
+    /// It never stops the stop itself.</param>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopLock.WaitAsync();
+        // A stop always runs to its end, so the lock is taken without the token.
+        await _stopLock.WaitAsync(CancellationToken.None);
         try
         {
             if (_stopped)
@@ -127,9 +176,9 @@ internal sealed class AppRunner : IAsyncDisposable
 
             _stopping = true;
             RunnerLog.Stopping(_logger);
-            await StopResourcesAsync([_resources[_plan.Router.Name]]);
-            await StopResourcesAsync([.. _plan.Engines.Select(e => _resources[e.Name])]);
-            await StopHelperAsync();
+            await StopResourcesAsync([_resources[_plan.Router.Name]], cancellationToken);
+            await StopResourcesAsync([.. _plan.Engines.Select(e => _resources[e.Name])], cancellationToken);
+            await StopHelperAsync(cancellationToken);
             _watchdog?.Dispose();
             _stopped = true;
         }
@@ -141,7 +190,7 @@ internal sealed class AppRunner : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
+        await StopAsync(CancellationToken.None);
         foreach (var resource in _resources.Values)
         {
             resource.Process?.Dispose();
@@ -191,7 +240,17 @@ internal sealed class AppRunner : IAsyncDisposable
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.PhaseTimeout);
-        var first = await Task.WhenAny(firstLine.Task, _helper.Completion).WaitAsync(deadline.Token).ConfigureAwait(false);
+        Task first;
+        try
+        {
+            first = await Task.WhenAny(firstLine.Task, _helper.Completion).WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ResourceStartException(
+                $"{NvshmemHelperPlan.Name} printed no NVSHMEM uid within {_options.PhaseTimeout.TotalSeconds} s; its last output:{Environment.NewLine}{_output.Tail(NvshmemHelperPlan.Name)}");
+        }
+
         if (first != firstLine.Task)
         {
             throw new ResourceStartException(
@@ -256,26 +315,46 @@ internal sealed class AppRunner : IAsyncDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.PhaseTimeout);
-        await Task.WhenAll(resources.Select(r => WaitReadyAsync(r, deadline.Token, cancellationToken)));
+
+        // The first failure ends the phase: NVSHMEM init is collective, so once one engine is gone the others would
+        // only wait out the deadline.
+        using var phase = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var pending = resources.Select(r => WaitReadyAsync(r, phase.Token, deadline.Token, cancellationToken)).ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if (!done.IsCompletedSuccessfully)
+            {
+                await phase.CancelAsync();
+                await Task.WhenAll(pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await done;
+            }
+        }
     }
 
-    private async Task WaitReadyAsync(RunningResource resource, CancellationToken deadline, CancellationToken cancellationToken)
+    /// <param name="resource">The resource to wait for.</param>
+    /// <param name="phase">Cancelled when the phase ends: its deadline, the caller, or another resource's failure.</param>
+    /// <param name="deadline">Cancelled at the phase's deadline or by the caller.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    private async Task WaitReadyAsync(RunningResource resource, CancellationToken phase, CancellationToken deadline, CancellationToken cancellationToken)
     {
+        // Completion follows the process's exit, not its output pipes, which an escaped descendant may hold open.
         var process = resource.Process!;
         var probeUrl = new Uri(resource.Plan.Endpoint.Url, resource.Plan.HealthPath);
         try
         {
             while (!process.Completion.IsCompleted)
             {
-                if (await ProbeAsync(probeUrl, deadline))
+                if (await ProbeAsync(probeUrl, phase))
                 {
                     resource.Ready();
                     RunnerLog.ResourceReady(_logger, resource.Plan.Name, resource.Plan.Endpoint.Url);
                     return;
                 }
 
-                await Task.WhenAny(Task.Delay(_options.ProbeInterval, deadline), process.Completion);
-                deadline.ThrowIfCancellationRequested();
+                await Task.WhenAny(Task.Delay(_options.ProbeInterval, phase), process.Completion);
+                phase.ThrowIfCancellationRequested();
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -285,8 +364,11 @@ internal sealed class AppRunner : IAsyncDisposable
                 $"{resource.Plan.Name} was not ready within {_options.PhaseTimeout.TotalSeconds} s (GET {probeUrl} never answered 200); its last output:{Environment.NewLine}{_output.Tail(resource.Plan.Name)}");
         }
 
+        // Its end is recorded (Failed) before the start fails and stops the rest, which would count it as stopped.
+        var exitCode = await process.Completion;
+        await resource.Completion;
         throw new ResourceStartException(
-            $"{resource.Plan.Name} exited with code {await process.Completion} before it was ready; its last output:{Environment.NewLine}{_output.Tail(resource.Plan.Name)}");
+            $"{resource.Plan.Name} exited with code {exitCode} before it was ready; its last output:{Environment.NewLine}{_output.Tail(resource.Plan.Name)}");
     }
 
     private async Task<bool> ProbeAsync(Uri url, CancellationToken cancellationToken)
@@ -307,20 +389,34 @@ internal sealed class AppRunner : IAsyncDisposable
         }
     }
 
-    private static async Task StopResourcesAsync(IReadOnlyList<RunningResource> resources)
+    private Task StopResourcesAsync(IReadOnlyList<RunningResource> resources, CancellationToken cancellationToken) =>
+        Task.WhenAll(resources.Select(r => StopResourceAsync(r, cancellationToken)));
+
+    private async Task StopResourceAsync(RunningResource resource, CancellationToken cancellationToken)
     {
-        foreach (var resource in resources)
+        resource.Stopping();
+        if (resource.Process is not { } process)
         {
-            resource.Stopping();
-            resource.Process?.KillTree();
+            return;
         }
 
-        await Task.WhenAll(resources.Select(r => r.Completion))
-            .WaitAsync(s_stopTimeout)
-            .ConfigureAwait(false);
+        // SIGTERM first: the router drains its streams (each ends with [DONE] or a shutting_down event) only then.
+        process.Terminate();
+        var grace = resource.Plan.StopGracePeriod;
+        if (await CompletesWithinAsync(resource.Completion, grace, cancellationToken))
+        {
+            return;
+        }
+
+        RunnerLog.StopGracePeriodEnded(_logger, resource.Plan.Name, process.Id, grace);
+        process.KillTree();
+        if (!await CompletesWithinAsync(resource.Completion, s_killTimeout, CancellationToken.None))
+        {
+            RunnerLog.ProcessOutlivedKill(_logger, resource.Plan.Name, process.Id, s_killTimeout);
+        }
     }
 
-    private async Task StopHelperAsync()
+    private async Task StopHelperAsync(CancellationToken cancellationToken)
     {
         if (_helper is not { } helper)
         {
@@ -328,13 +424,55 @@ internal sealed class AppRunner : IAsyncDisposable
         }
 
         _helper = null;
+        RecordStateChange(NvshmemHelperPlan.Name, ResourceState.Stopping);
 
         // Closing stdin is the helper's signal to stop; the tree kill covers a helper that ignores it.
-        helper.CloseStandardInput();
-        await Task.WhenAny(helper.Completion, Task.Delay(TimeSpan.FromSeconds(2)));
-        helper.KillTree();
-        await helper.Completion.WaitAsync(s_stopTimeout);
+        try
+        {
+            helper.CloseStandardInput();
+        }
+        catch (IOException)
+        {
+            // It has already gone, and its end of the pipe with it.
+        }
+
+        if (!await CompletesWithinAsync(helper.Completion, s_helperStopGracePeriod, cancellationToken))
+        {
+            helper.KillTree();
+            if (!await CompletesWithinAsync(helper.Completion, s_killTimeout, CancellationToken.None))
+            {
+                RunnerLog.ProcessOutlivedKill(_logger, NvshmemHelperPlan.Name, helper.Id, s_killTimeout);
+            }
+        }
+
+        RecordStateChange(NvshmemHelperPlan.Name, ResourceState.Stopped);
         _watchdog?.Forget(helper.Id);
         helper.Dispose();
+    }
+
+    /// <summary>Whether <paramref name="task"/> completes within <paramref name="timeout"/>; false, never an exception, otherwise.</summary>
+    private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private void RecordStateChange(string name, ResourceState state)
+    {
+        lock (_historyLock)
+        {
+            _history.Add(new ResourceStateChange(name, state));
+        }
     }
 }

@@ -8,13 +8,15 @@ namespace MlcAspire.AppHost.Running;
 /// Makes sure no child outlives the AppHost, even when the AppHost is killed outright.
 /// </summary>
 /// <remarks>
-/// .NET's Process cannot set <c>prctl(PR_SET_PDEATHSIG)</c> or a process group in the child, and a crashed
-/// (SIGKILLed) process runs no cleanup code. What the kernel does guarantee is that a dead process's pipes
-/// close. So the AppHost starts this small process (its own dll, <c>--watchdog</c>) with a pipe on its stdin
-/// and writes <c>+pid</c> / <c>-pid</c> lines as children start and end. When stdin reaches end of file,
-/// because the AppHost finished or died, the watchdog kills the process tree of every pid still listed.
-/// The watchdog ignores SIGINT and SIGTERM: Ctrl+C (or a service manager's stop) reaches the whole process
-/// group, and the watchdog must still be there if the AppHost dies while stopping. It ends with its pipe.
+/// .NET's Process cannot set <c>prctl(PR_SET_PDEATHSIG)</c> in the child, and a crashed (SIGKILLed) process
+/// runs no cleanup code. What the kernel does guarantee is that a dead process's pipes close. So the AppHost
+/// starts this small process (its own dll, <c>--watchdog</c>) with a pipe on its stdin and writes
+/// <c>+pid</c> / <c>-pid</c> lines as children start and end. When stdin reaches end of file, because the
+/// AppHost finished or died, the watchdog kills the process tree and process group of every pid still listed.
+/// Like every child it runs in a session of its own (<see cref="ManagedProcess"/>), so a closed terminal's
+/// SIGHUP does not end it together with the AppHost; it also ignores SIGINT and SIGTERM, because a service
+/// manager may signal every process of the AppHost, and it must still be there if the AppHost dies while
+/// stopping. It ends with its pipe.
 /// </remarks>
 internal sealed class OrphanWatchdog : IDisposable
 {
@@ -82,6 +84,12 @@ internal sealed class OrphanWatchdog : IDisposable
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
             {
                 // Already gone.
+            }
+
+            // Each child leads its own process group: this also reaches descendants reparented away from it.
+            if (!OperatingSystem.IsWindows())
+            {
+                PosixSignals.KillGroup(pid);
             }
         }
 

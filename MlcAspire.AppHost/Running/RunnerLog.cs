@@ -31,4 +31,12 @@ internal static partial class RunnerLog
     [LoggerMessage(EventId = 6, EventName = "WatchdogUnavailable", Level = LogLevel.Warning,
         Message = "The orphan watchdog could not start; child processes may outlive a crashed AppHost")]
     public static partial void WatchdogUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 8, EventName = "StopGracePeriodEnded", Level = LogLevel.Warning,
+        Message = "{ResourceName} (process {ProcessId}) did not stop within {GracePeriod} of SIGTERM; killing its process tree")]
+    public static partial void StopGracePeriodEnded(ILogger logger, string resourceName, int processId, TimeSpan gracePeriod);
+
+    [LoggerMessage(EventId = 9, EventName = "ProcessOutlivedKill", Level = LogLevel.Error,
+        Message = "{ResourceName} (process {ProcessId}) was still not reaped {Timeout} after it was killed; stopping goes on without it")]
+    public static partial void ProcessOutlivedKill(ILogger logger, string resourceName, int processId, TimeSpan timeout);
 }

@@ -3,8 +3,11 @@ using MlcAspire.AppHost.Planning;
 
 namespace MlcAspire.AppHost.Running;
 
-/// <summary>A resource's process and state; every state change completes the signal that waiters hold.</summary>
-internal sealed class RunningResource(ResourcePlan plan)
+/// <summary>
+/// A resource's process and state; every state change completes the signal that waiters hold and is reported to
+/// <paramref name="onStateChanged"/> (under this resource's lock, so one resource's changes arrive in order).
+/// </summary>
+internal sealed class RunningResource(ResourcePlan plan, Action<string, ResourceState> onStateChanged)
 {
     private readonly Lock _lock = new();
     private readonly IReadOnlyList<string> _devices =
@@ -92,6 +95,7 @@ internal sealed class RunningResource(ResourcePlan plan)
     private void Set(ResourceState state)
     {
         _state = state;
+        onStateChanged(plan.Name, state);
         var changed = _changed;
         _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.TrySetResult();

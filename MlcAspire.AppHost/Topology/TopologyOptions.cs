@@ -38,5 +38,11 @@ internal sealed record TopologyOptions
     /// <summary>Given to every process as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> when set.</summary>
     public string? OtlpEndpoint { get; init; }
 
+    /// <summary>
+    /// The flag whose list fixed the engine count (the first of <c>--endpoint-ports</c>, <c>--endpoint-hosts</c>,
+    /// <c>--endpoint-num-gpus</c>, <c>--endpoint-roles</c> given), so that a message about the count names it.
+    /// </summary>
+    public string EngineCountFlag { get; init; } = "--endpoint-ports";
+
     public int EngineCount => EndpointPorts.Count;
 }

@@ -67,8 +67,15 @@ internal static class TopologyReader
         var roles = parser.Roles("--endpoint-roles");
 
         // The engine count comes from the first list given; lists not given get one default per engine
-        // (MLC's defaults), lists given must match (checked by TopologyValidator, naming the flag).
-        var engineCount = ports?.Count ?? hosts?.Count ?? gpus?.Count ?? roles?.Count ?? defaults.EngineCount;
+        // (MLC's defaults), lists given must match (checked by TopologyValidator, naming both flags).
+        var (engineCount, engineCountFlag) = (ports, hosts, gpus, roles) switch
+        {
+            ({ } list, _, _, _) => (list.Count, "--endpoint-ports"),
+            (_, { } list, _, _) => (list.Count, "--endpoint-hosts"),
+            (_, _, { } list, _) => (list.Count, "--endpoint-num-gpus"),
+            (_, _, _, { } list) => (list.Count, "--endpoint-roles"),
+            _ => (defaults.EngineCount, defaults.EngineCountFlag),
+        };
         var topology = new TopologyOptions
         {
             Model = parser.String(ModelFlag) ?? defaults.Model,
@@ -80,6 +87,7 @@ internal static class TopologyReader
             EndpointPorts = ports ?? [.. Enumerable.Range(defaults.EndpointPorts[0], engineCount)],
             EndpointNumGpus = gpus ?? [.. Enumerable.Repeat(1, engineCount)],
             EndpointRoles = roles,
+            EngineCountFlag = engineCountFlag,
             EnablePrefixCache = parser.Switch("--enable-prefix-cache"),
             PdBalanceFactor = parser.Double("--pd-balance-factor") ?? defaults.PdBalanceFactor,
             EngineKind = parser.Kind("--engine-kind") ?? defaults.EngineKind,
@@ -174,8 +182,11 @@ internal static class TopologyReader
 
         public string? String(string flag) => values.TryGetValue(flag, out var v) ? v[0] : null;
 
+        /// <summary>A comma-separated list (the flag's syntax), or, from configuration, an array whose items may be either.</summary>
         public List<string>? Strings(string flag) =>
-            String(flag)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            values.TryGetValue(flag, out var texts)
+                ? [.. texts.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))]
+                : null;
 
         public bool Switch(string flag) => String(flag) switch
         {

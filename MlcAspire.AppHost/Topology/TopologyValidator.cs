@@ -14,18 +14,19 @@ internal static class TopologyValidator
         var engines = options.EngineCount;
         return engines switch
         {
-            0 => "--endpoint-ports: at least one engine is needed",
-            _ when options.EndpointHosts.Count != engines => LengthMismatch("--endpoint-hosts", options.EndpointHosts.Count, engines),
-            _ when options.EndpointNumGpus.Count != engines => LengthMismatch("--endpoint-num-gpus", options.EndpointNumGpus.Count, engines),
-            _ when options.EndpointRoles is { } roles && roles.Count != engines => LengthMismatch("--endpoint-roles", roles.Count, engines),
+            0 => $"{options.EngineCountFlag}: at least one engine is needed",
+            _ when options.EndpointHosts.Count != engines => LengthMismatch(options, "--endpoint-hosts", options.EndpointHosts.Count),
+            _ when options.EndpointNumGpus.Count != engines => LengthMismatch(options, "--endpoint-num-gpus", options.EndpointNumGpus.Count),
+            _ when options.EndpointRoles is { } roles && roles.Count != engines => LengthMismatch(options, "--endpoint-roles", roles.Count),
             _ when options.EndpointNumGpus.Any(g => g < 1) =>
                 $"--endpoint-num-gpus: every engine needs at least one GPU, got {options.EndpointNumGpus.First(g => g < 1)}",
             _ => ValidatePorts(options) ?? ValidateScheduling(options) ?? ValidateMachine(options, machineGpuCount),
         };
     }
 
-    private static string LengthMismatch(string flag, int count, int engines) =>
-        $"{flag}: has {count} value(s) but --endpoint-ports has {engines}; give one per engine";
+    // Names the list that fixed the engine count, which is --endpoint-ports only when that list was given.
+    private static string LengthMismatch(TopologyOptions options, string flag, int count) =>
+        $"{flag}: has {count} value(s) but {options.EngineCountFlag} has {options.EngineCount}; give one per engine";
 
     private static string? ValidatePorts(TopologyOptions options)
     {
@@ -65,7 +66,7 @@ internal static class TopologyValidator
         return options.RouterMode switch
         {
             RouterMode.Disagg when options.EngineCount < 2 =>
-                $"--router-mode: disagg needs at least two engines, --endpoint-ports gives {options.EngineCount}",
+                $"--router-mode: disagg needs at least two engines, {options.EngineCountFlag} gives {options.EngineCount}",
             RouterMode.Disagg when !roles.Any(r => r is EngineRole.Prefill or EngineRole.Both) =>
                 "--endpoint-roles: disagg needs at least one Prefill engine",
             RouterMode.Disagg when !roles.Any(r => r is EngineRole.Decode or EngineRole.Both) =>

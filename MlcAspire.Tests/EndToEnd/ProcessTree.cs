@@ -39,6 +39,18 @@ internal static class ProcessTree
         return result;
     }
 
+    /// <summary>The command a process runs now (/proc/[pid]/comm), which changes at exec.</summary>
+    public static string CommandName(int processId) =>
+        File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/comm").TrimEnd('\n');
+
+    /// <summary>The process group and session of a process (fields 5 and 6 of /proc/[pid]/stat).</summary>
+    public static (int Group, int Session) GroupAndSession(int processId)
+    {
+        var stat = File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
+    }
+
     public static bool IsAlive(int processId)
     {
         // A zombie (state Z) has ended; only its parent has not reaped it yet.

@@ -34,6 +34,9 @@ internal sealed class TestingApp : IAsyncDisposable
 
     public IReadOnlyList<ResourceSnapshot> Resources => _runner.Snapshots;
 
+    /// <summary>Every state change the runner saw, in order (the NVSHMEM helper's stop included).</summary>
+    public IReadOnlyList<ResourceStateChange> History => _runner.History;
+
     /// <summary>Plans the topology the AppHost would run for <paramref name="args"/>, on free ports.</summary>
     public static TestingApp Create(params string[] args) => Create(TextWriter.Null, new Dictionary<string, IReadOnlyDictionary<string, string>>(), args);
 
@@ -48,7 +51,24 @@ internal sealed class TestingApp : IAsyncDisposable
     public static TestingApp Create(TextWriter output, params string[] args) =>
         Create(output, new Dictionary<string, IReadOnlyDictionary<string, string>>(), args);
 
-    private static TestingApp Create(TextWriter output, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment, string[] args)
+    /// <summary>
+    /// As <see cref="Create(string[])"/>, with arguments appended to some resources' command lines, by resource name
+    /// (e.g. a flag an engine rejects, so that it exits during startup).
+    /// </summary>
+    public static TestingApp Create(IReadOnlyDictionary<string, IReadOnlyList<string>> extraArgs, params string[] args)
+    {
+        var plan = PlanFor(new Dictionary<string, IReadOnlyDictionary<string, string>>(), args);
+        return new TestingApp(plan with
+        {
+            Engines = [.. plan.Engines.Select(engine => WithArgs(engine, extraArgs))],
+            Router = WithArgs(plan.Router, extraArgs),
+        }, TextWriter.Null);
+    }
+
+    private static TestingApp Create(TextWriter output, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment, string[] args) =>
+        new(PlanFor(environment, args), output);
+
+    private static AppPlan PlanFor(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment, string[] args)
     {
         var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
         var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
@@ -62,11 +82,11 @@ internal sealed class TestingApp : IAsyncDisposable
         var paths = ProgramPaths.FromBuild();
         var workingDirectory = ModelLocation.WorkingDirectory(topology.Model, Environment.CurrentDirectory, paths.RepositoryRoot);
         var plan = PlanBuilder.Build(topology, paths, workingDirectory);
-        return new TestingApp(plan with
+        return plan with
         {
             Engines = [.. plan.Engines.Select(engine => WithEnvironment(engine, environment))],
             Router = WithEnvironment(plan.Router, environment),
-        }, output);
+        };
     }
 
     private static ResourcePlan WithEnvironment(ResourcePlan resource, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment)
@@ -84,6 +104,9 @@ internal sealed class TestingApp : IAsyncDisposable
 
         return resource with { Environment = merged };
     }
+
+    private static ResourcePlan WithArgs(ResourcePlan resource, IReadOnlyDictionary<string, IReadOnlyList<string>> extraArgs) =>
+        extraArgs.TryGetValue(resource.Name, out var extra) ? resource with { Args = [.. resource.Args, .. extra] } : resource;
 
     public Task StartAsync(CancellationToken cancellationToken) => _runner.StartAsync(cancellationToken);
 
@@ -103,6 +126,9 @@ internal sealed class TestingApp : IAsyncDisposable
     /// <summary>Kills the resource's process tree, as a crash would, and returns the state the runner reports.</summary>
     public Task<ResourceSnapshot> KillResourceAsync(string resourceName, CancellationToken cancellationToken) =>
         _runner.KillAsync(resourceName, cancellationToken);
+
+    /// <summary>Stops the deployment as Ctrl+C does: the router (SIGTERM, its drain), then the engines, then any helper.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _runner.StopAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _runner.DisposeAsync();
 }

@@ -44,15 +44,18 @@ public sealed class AppHostProcessTests
     }
 
     [Fact]
-    public async Task PublishWithAzdArguments_WritesAManifestValidAgainstTheAspireSchema()
+    public async Task PublishWithAzdArguments_WritesAManifestValidAgainstTheAspireSchema_WarningThatDisaggHasNoNvshmemWorld()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var output = Path.Combine(Path.GetTempPath(), $"mlcaspire-{Guid.NewGuid():N}", "aspire-manifest.json");
         try
         {
             using var appHost = StartAppHost(["--engine-kind", "mlc", "--endpoint-num-gpus", "2", "2", "--publisher", "manifest", "--output-path", output]);
+            _ = appHost.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = await appHost.StandardError.ReadToEndAsync(cancellationToken);
             await appHost.WaitForExitAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);
             Assert.Equal(0, appHost.ExitCode);
+            Assert.StartsWith("warning: --router-mode disagg: the manifest's engines have no NVSHMEM world", stderr, StringComparison.Ordinal);
 
             var schema = await ManifestWriterTests.LoadAspireSchemaAsync(cancellationToken);
             var manifest = await File.ReadAllTextAsync(output, cancellationToken);

@@ -62,4 +62,46 @@ public sealed class GracefulShutdownTests
 
         await WaitForNoReservedStateAsync(app, ["engine-0", "engine-1"], Token);
     }
+
+    [Fact]
+    public async Task DeploymentStopped_InFlightStreamEndsWithShuttingDown_ThenTheRouterThenTheEnginesStop_LeavingNoProcess()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "SIGTERM is POSIX.");
+
+        // 600 paced tokens (40 ms each) outlast the router's 2 s drain, so the stream is still running when it ends.
+        await using var app = TestingApp.Create(
+            new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                ["router"] = new Dictionary<string, string> { ["Router__DrainTimeout"] = "00:00:02" },
+                ["engine-1"] = new Dictionary<string, string> { ["MLC_REFERENCE_FAULTS"] = "stall_between_chunks_ms=40" },
+            });
+        await app.StartAsync(Token).WaitAsync(TestingApp.DefaultTimeout, Token);
+        var processIds = app.Resources.Select(r => r.ProcessId!.Value).ToList();
+        using var router = app.CreateHttpClient("router");
+        var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stream = StreamAsync(router, StreamBody(new JsonArray(1, 2, 3), maxTokens: 600), Token, () =>
+        {
+            streaming.SetResult();
+            return Task.CompletedTask;
+        });
+        await streaming.Task.WaitAsync(RequestBound, Token);
+
+        // What Ctrl+C does; a SIGKILLed router would cut the connection instead (<connection cut>).
+        var startup = app.History.Count;
+        await app.StopAsync(Token).WaitAsync(DrainBound, Token);
+        var outcome = await stream;
+
+        Assert.True(outcome.Done || outcome.ErrorCode == "shutting_down", outcome.ToString());
+        Assert.True(outcome.Chunks > 0);
+        Assert.All(app.Resources, r => Assert.Equal(ResourceState.Stopped, r.State));
+        Assert.All(processIds, pid => Assert.False(ProcessTree.IsAlive(pid), $"process {pid} outlived the deployment"));
+
+        // Stop order: the router has stopped before any engine is asked to.
+        var history = app.History.Skip(startup).Where(c => c.State is ResourceState.Stopping or ResourceState.Stopped).ToList();
+        var routerStopped = history.IndexOf(new ResourceStateChange("router", ResourceState.Stopped));
+        Assert.Equal([new ResourceStateChange("router", ResourceState.Stopping), new ResourceStateChange("router", ResourceState.Stopped)], history[..2]);
+        Assert.All(["engine-0", "engine-1"], engine => Assert.True(
+            history.IndexOf(new ResourceStateChange(engine, ResourceState.Stopping)) > routerStopped,
+            $"{engine} was stopped before the router had stopped: {string.Join(", ", history)}"));
+    }
 }

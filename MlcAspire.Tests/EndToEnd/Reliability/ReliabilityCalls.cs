@@ -93,6 +93,37 @@ internal static class ReliabilityCalls
         return status!["engines"]!.AsArray().Select(e => e!.AsObject()).ToDictionary(e => e["name"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// Asserts that the router took <paramref name="killed"/> out of rotation: its circuit is open, and of several later
+    /// requests, which all complete, none reached it (its total in <c>/router/status</c> stays), retries included.
+    /// </summary>
+    public static async Task AssertAvoidedAsync(HttpClient router, string killed, int requests, CancellationToken cancellationToken)
+    {
+        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            bound.CancelAfter(RequestBound);
+            while ((await EngineStatusAsync(router, bound.Token))[killed]["circuit"]!.GetValue<string>() != "Open")
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), bound.Token);
+            }
+        }
+
+        var before = await EngineStatusAsync(router, cancellationToken);
+        for (var i = 0; i < requests; i++)
+        {
+            using var response = await router.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 2, 3 + i }, max_tokens = 4, temperature = 0 }, cancellationToken);
+            Assert.True(response.IsSuccessStatusCode, $"request {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        var after = await EngineStatusAsync(router, cancellationToken);
+        Assert.Equal("Open", after[killed]["circuit"]!.GetValue<string>());
+        Assert.Equal(Total(before, killed), Total(after, killed));
+        var survivors = after.Keys.Where(name => name != killed && after[name]["role"]!.GetValue<string>() != "Prefill").ToList();
+        Assert.Equal(requests, survivors.Sum(name => Total(after, name) - Total(before, name)));
+
+        static long Total(Dictionary<string, JsonObject> status, string engine) => status[engine]["total_requests"]!.GetValue<long>();
+    }
+
     /// <summary>Waits (bounded) until <c>/router/status</c> shows no load on any engine.</summary>
     public static async Task WaitForRouterIdleAsync(HttpClient router, CancellationToken cancellationToken)
     {

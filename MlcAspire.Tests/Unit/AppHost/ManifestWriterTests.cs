@@ -80,6 +80,59 @@ public sealed class ManifestWriterTests
         Assert.True((bool?)router["bindings"]!["http"]!["external"]);
     }
 
+    [Theory]
+    [InlineData("/home/me/llm/Llama-3-8B-MLC --model-lib /home/me/llm/Llama-3-8B-MLC/lib/cuda.so", "models/Llama-3-8B-MLC --model-lib models/Llama-3-8B-MLC/lib/cuda.so")]
+    [InlineData("/home/me/llm/Llama-3-8B-MLC/ --model-lib /opt/libs/llama-cuda.so", "models/Llama-3-8B-MLC --model-lib models/llama-cuda.so")]
+    [InlineData("dist/Llama-3-8B-MLC --model-lib dist/libs/llama-cuda.so", "models/Llama-3-8B-MLC --model-lib models/llama-cuda.so")]
+    [InlineData("HF://mlc-ai/Llama-3-8B-MLC", "HF://mlc-ai/Llama-3-8B-MLC")]
+    public void MlcEngines_NameTheModelAndLibAsTheContainerSeesThem_NotAsThisMachineDoes(string model, string expectedStart)
+    {
+        var resources = Manifest($"{model} --engine-kind mlc --router-mode round-robin")["resources"]!;
+
+        var serveArgs = (string?)resources["engine-0"]!["env"]!["MLC_SERVE_ARGS"];
+        Assert.StartsWith($"{expectedStart} --device cuda:0 ", serveArgs, StringComparison.Ordinal);
+        Assert.DoesNotContain("/home/", serveArgs, StringComparison.Ordinal);
+        Assert.Equal(expectedStart.Split(' ')[0], (string?)resources["router"]!["env"]!["Router__Model"]);
+    }
+
+    [Fact]
+    public void OtlpEndpointOfThisMachine_StaysOutOfTheManifest()
+    {
+        // AppHostCommand reads configuration from the environment too, where a developer's own collector lives.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4317",
+        }).Build();
+
+        var manifest = Manifest("--engine-kind mlc", configuration).ToJsonString();
+
+        Assert.DoesNotContain("OTEL_EXPORTER_OTLP_ENDPOINT", manifest, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", manifest, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OtlpEndpointOfTheTopology_GoesToEveryResource()
+    {
+        var resources = Manifest("--engine-kind mlc --otlp-endpoint http://otel-collector:4317")["resources"]!.AsObject();
+
+        Assert.All(resources, r => Assert.Equal("http://otel-collector:4317", (string?)r.Value!["env"]!["OTEL_EXPORTER_OTLP_ENDPOINT"]));
+    }
+
+    [Theory]
+    [InlineData("--engine-kind mlc", 1)]
+    [InlineData("", 1)]
+    [InlineData("--engine-kind mlc --router-mode round-robin", 0)]
+    public void DisaggTopology_IsPublishedWithAWarningThatItsEnginesHaveNoNvshmemWorld(string args, int expectedWarnings)
+    {
+        var read = TopologyReader.Read(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), new ConfigurationBuilder().Build());
+        var plan = PlanBuilder.Build(read.Options!.Topology, s_paths, "/repo");
+
+        var warnings = ManifestWriter.Warnings(plan);
+
+        Assert.Equal(expectedWarnings, warnings.Count);
+        Assert.All(warnings, w => Assert.StartsWith("--router-mode disagg: the manifest's engines have no NVSHMEM world", w, StringComparison.Ordinal));
+    }
+
     private static void ReplaceUnsupportedKeywords(JsonNode node)
     {
         if (node is JsonObject schema)
@@ -118,9 +171,11 @@ public sealed class ManifestWriterTests
         }
     }
 
-    private static JsonObject Manifest(string args)
+    private static JsonObject Manifest(string args) => Manifest(args, new ConfigurationBuilder().Build());
+
+    private static JsonObject Manifest(string args, IConfiguration configuration)
     {
-        var read = TopologyReader.Read(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), new ConfigurationBuilder().Build());
+        var read = TopologyReader.Read(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), configuration);
         var plan = PlanBuilder.Build(read.Options!.Topology, s_paths, "/repo");
         return ManifestWriter.Build(plan, read.Options.Topology.EngineKind, s_paths, "/repo/publish");
     }

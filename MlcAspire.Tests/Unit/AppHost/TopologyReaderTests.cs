@@ -91,6 +91,43 @@ public sealed class TopologyReaderTests
     }
 
     [Fact]
+    public void EndpointHostsAsConfigurationArray_KeepsEveryHost()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Topology:EndpointHosts:0"] = "10.0.0.1",
+            ["Topology:EndpointHosts:1"] = "10.0.0.2",
+            ["Topology:EndpointPorts:0"] = "9001",
+            ["Topology:EndpointPorts:1"] = "9002",
+            ["Topology:EndpointRoles:0"] = "Prefill",
+            ["Topology:EndpointRoles:1"] = "Decode",
+        }).Build();
+
+        var options = TopologyReader.Read([], configuration).Options!.Topology;
+
+        Assert.Equal(["10.0.0.1", "10.0.0.2"], options.EndpointHosts);
+        Assert.Equal([9001, 9002], options.EndpointPorts);
+        Assert.Equal([EngineRole.Prefill, EngineRole.Decode], options.EndpointRoles);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1,10.0.0.2,10.0.0.3")]
+    [InlineData("10.0.0.1, 10.0.0.2 ,10.0.0.3")]
+    public void EndpointHostsAsConfigurationString_IsCommaSeparatedLikeTheFlag(string hosts)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Topology:EndpointHosts"] = hosts,
+        }).Build();
+
+        var options = TopologyReader.Read([], configuration).Options!.Topology;
+
+        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3"], options.EndpointHosts);
+        Assert.Equal(3, options.EngineCount);
+        Assert.Equal("--endpoint-hosts", options.EngineCountFlag);
+    }
+
+    [Fact]
     public void PublisherArguments_AreTheOnesAzdPasses()
     {
         var options = Read("--publisher", "manifest", "--output-path", "aspire-manifest.json");

@@ -143,10 +143,12 @@ internal sealed class EngineLoop(
                     return;
                 }
 
-                var slots = KvAppendMetadata.TryDecode(request.KvAddrInfo ?? "", out var error);
-                if (slots is null || slots.Length != sendEnd - begin)
+                // Decoded only once the window is known good, and against it: a hostile kv_addr_info is this request's
+                // error, never an exception in the step loop (whose catch-all fails every request in flight).
+                var slots = KvAppendMetadata.TryDecode(request.KvAddrInfo ?? "", sendEnd - begin, out var error);
+                if (slots is null)
                 {
-                    Reject(request, error ?? $"remote_send: kv_addr_info holds {slots!.Length} slots but the window [{begin}:{sendEnd}] has {sendEnd - begin} positions.");
+                    Reject(request, $"remote_send: {error} (window [{begin}:{sendEnd}])");
                     return;
                 }
 

@@ -20,8 +20,13 @@ internal sealed class PagedKvCache
     private readonly bool[] _receivable;
     private readonly Stack<int> _free;
 
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// The cache would not fit in one array; <see cref="Serving.EngineLimits"/> refuses such a capacity at start, so every slot
+    /// offset (<c>slot * RowFloats</c>) below fits an <c>int</c>.
+    /// </exception>
     public PagedKvCache(int pageCount, int rowFloats)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)pageCount * PageSize * rowFloats, Array.MaxLength, nameof(pageCount));
         PageCount = pageCount;
         RowFloats = rowFloats;
         _data = new float[(long)pageCount * PageSize * rowFloats];

@@ -8,6 +8,13 @@ namespace MlcAspire.Tests.Unit.ReferenceEngine;
 public sealed class PagedKvCacheTests
 {
     [Fact]
+    public void Constructor_ACacheBeyondOneArray_IsRefused()
+    {
+        // 2^27 slots of 16 floats: 2^31 floats, one more than an int offset can address.
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PagedKvCache((1 << 27) / PagedKvCache.PageSize, rowFloats: 16));
+    }
+
+    [Fact]
     public void TryWriteReceivedRow_OnlyTheReservedSlotsOfAPageAcceptRows()
     {
         var cache = new PagedKvCache(4, rowFloats: 2);

@@ -94,6 +94,23 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task IgnoreEos_WithoutEnableDebug_IsDropped()
+    {
+        // Greedy decoding of this prompt samples EOS as its 221st token.
+        var request = JsonNode.Parse("""{"prompt":"Once upon a time","max_tokens":300,"temperature":0}""")!;
+        var untouched = await PostOkAsync(fixture.Debug.Client, "/v1/completions", request, Ct);
+        request["debug_config"] = new JsonObject { ["ignore_eos"] = true };
+
+        var honoured = await PostOkAsync(fixture.Debug.Client, "/v1/completions", request, Ct);
+        var dropped = await PostOkAsync(fixture.Plain.Client, "/v1/completions", request, Ct);
+
+        Assert.Equal(("stop", 221), (untouched["choices"]![0]!["finish_reason"]!.GetValue<string>(), untouched["usage"]!["completion_tokens"]!.GetValue<int>()));
+        Assert.Equal(("length", 300), (honoured["choices"]![0]!["finish_reason"]!.GetValue<string>(), honoured["usage"]!["completion_tokens"]!.GetValue<int>()));
+        Assert.Equal(("stop", 221), (dropped["choices"]![0]!["finish_reason"]!.GetValue<string>(), dropped["usage"]!["completion_tokens"]!.GetValue<int>()));
+        Assert.Equal(untouched["choices"]!.ToJsonString(), dropped["choices"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task MicroServing_WithoutEnableDebug_IsRefused()
     {
         using var response = await PostAsync(fixture.Plain.Client, "/microserving/prep_recv",

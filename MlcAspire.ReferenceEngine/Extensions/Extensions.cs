@@ -27,7 +27,7 @@ internal static class Extensions
         var limits = EngineLimits.Resolve(options, model.Config, shape, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         var cache = new PagedKvCache(limits.KvPages, shape.KvRowFloats);
         IModelRunner runner = model.Config.ModelType == TimingModelType
-            ? new TimingModel(shape.Timing, cache, shape.VocabSize, limits.EosTokenIds)
+            ? new TimingModel(shape.Timing, cache, shape.VocabSize, limits.EosTokenIds, Thread.Sleep)
             : new Transformer(shape, new TransformerWeights(shape), cache, limits.MaxSequenceLength + 1);
 
         var services = builder.Services;

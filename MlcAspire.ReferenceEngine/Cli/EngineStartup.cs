@@ -1,3 +1,6 @@
+using MlcAspire.Models;
+using MlcAspire.ReferenceEngine.Model;
+using MlcAspire.ReferenceEngine.Serving;
 using MlcAspire.ReferenceEngine.Transfer;
 
 namespace MlcAspire.ReferenceEngine.Cli;
@@ -7,7 +10,8 @@ internal static class EngineStartup
 {
     /// <summary>
     /// Parses <c>mlc_llm serve</c>'s arguments. Does not return for <c>--nvshmem-uid</c> (the process serves the
-    /// bootstrap root, then exits 0) or for a usage error (the message goes to stderr, exit code 2, as argparse).
+    /// bootstrap root, then exits 0) or for a usage error (the message goes to stderr, exit code 2, as argparse),
+    /// which includes a capacity in <c>--overrides</c> that cannot be allocated.
     /// </summary>
     public static async Task<EngineOptions> ParseOrExitAsync(string[] args)
     {
@@ -19,7 +23,10 @@ internal static class EngineStartup
 
         try
         {
-            return EngineCommandLine.Parse(args);
+            var options = EngineCommandLine.Parse(args);
+            var config = MlcModel.LoadConfig(Path.GetFullPath(options.Model));
+            EngineLimits.Resolve(options, config, ModelShape.FromModelConfig(config.ModelConfig, config.VocabSize), GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+            return options;
         }
         catch (CommandLineException ex)
         {

@@ -23,11 +23,11 @@ internal static class Extensions
         builder.Configuration["urls"] = $"http://{options.Host}:{options.Port}";
 
         var model = MlcModel.Load(options.Model);
-        var limits = ResolveLimits(options, model.Config);
         var shape = ModelShape.FromModelConfig(model.Config.ModelConfig, model.Config.VocabSize);
+        var limits = EngineLimits.Resolve(options, model.Config, shape, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         var cache = new PagedKvCache(limits.KvPages, shape.KvRowFloats);
         IModelRunner runner = model.Config.ModelType == TimingModelType
-            ? new TimingModel(shape.Timing, cache, shape.VocabSize, limits.EosTokenIds)
+            ? new TimingModel(shape.Timing, cache, shape.VocabSize, limits.EosTokenIds, Thread.Sleep)
             : new Transformer(shape, new TransformerWeights(shape), cache, limits.MaxSequenceLength + 1);
 
         var services = builder.Services;
@@ -64,27 +64,5 @@ internal static class Extensions
 
             policy.WithOrigins([.. options.AllowOrigins]);
         }));
-    }
-
-    /// <summary>Capacity from <c>--overrides</c>, else from the model config and <c>--mode</c> as MLC picks it.</summary>
-    private static EngineLimits ResolveLimits(EngineOptions options, MlcChatConfig config)
-    {
-        var overrides = options.Overrides;
-        var contextWindow = overrides.ContextWindowSize ?? config.ContextWindowSize;
-        var maxNumSequence = overrides.MaxNumSequence ?? options.Mode switch
-        {
-            "interactive" => 1,
-            "server" => 32,
-            _ => 4,
-        };
-        var maxTotal = overrides.MaxTotalSeqLength ?? (options.Mode == "server" ? Math.Max(32768, contextWindow) : contextWindow * maxNumSequence);
-        return new EngineLimits(
-            config.VocabSize,
-            maxNumSequence,
-            overrides.PrefillChunkSize ?? config.PrefillChunkSize,
-            contextWindow,
-            SequencePages.PagesFor(maxTotal),
-            config.EosTokenIds,
-            options.PrefixCacheEnabled);
     }
 }

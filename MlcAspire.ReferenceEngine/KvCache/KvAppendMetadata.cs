@@ -33,8 +33,15 @@ internal static class KvAppendMetadata
         return Convert.ToBase64String(bytes);
     }
 
-    /// <summary>Decodes the slots, one per position of the window, or null with the reason when malformed.</summary>
-    public static long[]? TryDecode(string encoded, out string? error)
+    /// <summary>
+    /// Decodes the slots of a window of <paramref name="windowLength"/> positions, one per position, or null with the
+    /// reason when the metadata is malformed or does not cover exactly that window.
+    /// </summary>
+    /// <remarks>
+    /// The segments come from another process, so they are checked against the window before any is expanded: a
+    /// hostile length such as <c>[1,0,2000000000]</c> is refused instead of allocating billions of slots.
+    /// </remarks>
+    public static long[]? TryDecode(string encoded, int windowLength, out string? error)
     {
         error = null;
         try
@@ -50,23 +57,43 @@ internal static class KvAppendMetadata
                 .Split(',', StringSplitOptions.RemoveEmptyEntries)
                 .Select(long.Parse)
                 .ToArray();
-            if (values.Length == 0 || values[0] < 0 || values.Length != 1 + 2 * values[0])
+            if (values.Length == 0 || values[0] < 0 || values[0] > windowLength || values.Length != 1 + 2 * values[0])
             {
-                error = "kv_append_metadata: expected [nseg, slot, len, …] for exactly one model.";
+                error = $"kv_append_metadata: expected [nseg, slot, len, …] for exactly one model, with at most {windowLength} segments.";
                 return null;
             }
 
-            var slots = new List<long>();
+            var covered = 0L;
+            for (var segment = 0; segment < values[0]; segment++)
+            {
+                var (start, length) = (values[1 + 2 * segment], values[2 + 2 * segment]);
+                if (start < 0 || length <= 0 || length > windowLength || start > long.MaxValue - length)
+                {
+                    error = $"kv_append_metadata: segment {segment} (slot {start}, length {length}) is not a slot range of the window.";
+                    return null;
+                }
+
+                covered += length;
+            }
+
+            if (covered != windowLength)
+            {
+                error = $"kv_append_metadata: the segments cover {covered} slots but the window has {windowLength} positions.";
+                return null;
+            }
+
+            var slots = new long[windowLength];
+            var next = 0;
             for (var segment = 0; segment < values[0]; segment++)
             {
                 var (start, length) = (values[1 + 2 * segment], values[2 + 2 * segment]);
                 for (var i = 0; i < length; i++)
                 {
-                    slots.Add(start + i);
+                    slots[next++] = start + i;
                 }
             }
 
-            return [.. slots];
+            return slots;
         }
         catch (Exception ex) when (ex is FormatException or OverflowException)
         {

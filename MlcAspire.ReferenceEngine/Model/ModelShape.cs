@@ -44,6 +44,21 @@ internal sealed record ModelShape(
 /// <summary>The schedule of the timing model (<c>model_type: "reference-timing"</c>); unused by the transformer.</summary>
 internal sealed record TimingSchedule(double PrefillSecondsPerToken, double DecodeSecondsPerStep, double DecodeSlowdownDuringPrefill)
 {
+    /// <summary>
+    /// The time of one engine step: its prefill tokens, plus one decode step for all its decoding sequences, slowed down
+    /// by <see cref="DecodeSlowdownDuringPrefill"/> when a prefill shares the step (what disaggregation removes).
+    /// </summary>
+    public TimeSpan StepTime(int prefillTokens, int decodeTokens)
+    {
+        var seconds = prefillTokens * PrefillSecondsPerToken;
+        if (decodeTokens > 0)
+        {
+            seconds += DecodeSecondsPerStep * (prefillTokens > 0 ? DecodeSlowdownDuringPrefill : 1.0);
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
     public static TimingSchedule FromModelConfig(JsonElement modelConfig) => new(
         GetDouble(modelConfig, "prefill_seconds_per_token", 0.0002),
         GetDouble(modelConfig, "decode_seconds_per_step", 0.02),

@@ -9,7 +9,13 @@ namespace MlcAspire.ReferenceEngine.Model;
 /// the current token and its position, never an end-of-sequence id, and KV rows carry the token ids so that a
 /// KV transfer is still checked end to end.
 /// </summary>
-internal sealed class TimingModel(TimingSchedule schedule, PagedKvCache cache, int vocabSize, IReadOnlyList<int> eosTokenIds) : IModelRunner
+/// <remarks>
+/// Each step's time goes to <c>spend</c>: the engine passes <see cref="Thread.Sleep(TimeSpan)"/> (the engine loop
+/// owns its thread, as it would a GPU stream); a test passes a fake clock's <c>Advance</c>, so the schedule runs in
+/// virtual time and the loop's latencies are the schedule's, exactly.
+/// </remarks>
+internal sealed class TimingModel(TimingSchedule schedule, PagedKvCache cache, int vocabSize, IReadOnlyList<int> eosTokenIds, Action<TimeSpan> spend)
+    : IModelRunner
 {
     public void Forward(IReadOnlyList<int> pages, ReadOnlySpan<int> tokens, int startPosition, Span<float> logits)
     {
@@ -37,15 +43,5 @@ internal sealed class TimingModel(TimingSchedule schedule, PagedKvCache cache, i
         logits[next] = 100.0f;
     }
 
-    public void EndStep(int prefillTokens, int decodeTokens)
-    {
-        var seconds = prefillTokens * schedule.PrefillSecondsPerToken;
-        if (decodeTokens > 0)
-        {
-            seconds += schedule.DecodeSecondsPerStep * (prefillTokens > 0 ? schedule.DecodeSlowdownDuringPrefill : 1.0);
-        }
-
-        // The step "computes" for its scheduled time; the engine loop owns this thread, as it would a GPU stream.
-        Thread.Sleep(TimeSpan.FromSeconds(seconds));
-    }
+    public void EndStep(int prefillTokens, int decodeTokens) => spend(schedule.StepTime(prefillTokens, decodeTokens));
 }

@@ -143,10 +143,12 @@ internal sealed class EngineLoop(
                     return;
                 }
 
-                var slots = KvAppendMetadata.TryDecode(request.KvAddrInfo ?? "", out var error);
-                if (slots is null || slots.Length != sendEnd - begin)
+                // Decoded only once the window is known good, and against it: a hostile kv_addr_info is this request's
+                // error, never an exception in the step loop (whose catch-all fails every request in flight).
+                var slots = KvAppendMetadata.TryDecode(request.KvAddrInfo ?? "", sendEnd - begin, out var error);
+                if (slots is null)
                 {
-                    Reject(request, error ?? $"remote_send: kv_addr_info holds {slots!.Length} slots but the window [{begin}:{sendEnd}] has {sendEnd - begin} positions.");
+                    Reject(request, $"remote_send: {error} (window [{begin}:{sendEnd}])");
                     return;
                 }
 
@@ -176,7 +178,7 @@ internal sealed class EngineLoop(
         // Sampling settings stay those of the prep_recv request, as in MLC; the new request brings the stream.
         foreach (var page in parked.Sequences[0].Pages.Pages)
         {
-            cache.SetReceivable(page, false);
+            cache.ClearReceivable(page);
         }
 
         (parked.Events, parked.Aborted, parked.FromDisaggregation) = (request.Events, request.Aborted, true);
@@ -277,16 +279,14 @@ internal sealed class EngineLoop(
             }
 
             sequence.Pages.TryEnsureCapacity(end);
-            for (var page = matched / PagedKvCache.PageSize; page < sequence.Pages.Pages.Count; page++)
-            {
-                cache.SetReceivable(sequence.Pages.Pages[page], true);
-            }
-
             var slots = new List<long>(end - matched);
             for (var position = matched; position < end; position++)
             {
-                slots.Add(PagedKvCache.Slot(sequence.Pages.Pages, position));
-                cache.Row(sequence.Pages.Pages, position).Clear();
+                // Only the window's own slots: not the prefix copied into its first page, nor the positions past end.
+                var slot = PagedKvCache.Slot(sequence.Pages.Pages, position);
+                slots.Add(slot);
+                cache.Row(slot).Clear();
+                cache.SetReceivable(slot);
             }
 
             sequence.KvLength = end;

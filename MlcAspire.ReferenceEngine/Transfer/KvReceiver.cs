@@ -9,7 +9,8 @@ namespace MlcAspire.ReferenceEngine.Transfer;
 
 /// <summary>
 /// Accepts KV rows pushed by prefill engines and writes them straight into this engine's reserved slots, the
-/// one-sided write NVSHMEM does on a GPU. The engine loop is not involved.
+/// one-sided write NVSHMEM does on a GPU. The engine loop is not involved. A push that names any slot no parked
+/// <c>prep_recv</c> reserved is refused whole (see <see cref="PagedKvCache.TryWriteReceivedRow"/>).
 /// </summary>
 internal sealed class KvReceiver(PagedKvCache cache, ILogger<KvReceiver> logger) : IAsyncDisposable
 {
@@ -79,7 +80,9 @@ internal sealed class KvReceiver(PagedKvCache cache, ILogger<KvReceiver> logger)
                 var rows = new float[rowCount * rowFloats];
                 await ReadExactlyAsync(stream, slots, cancellationToken);
                 await ReadExactlyAsync(stream, rows, cancellationToken);
-                var accepted = true;
+                // Every slot is checked before any row is written, so a refused push leaves no partial write behind.
+                // Which parked request a reserved slot belongs to is not checked: NVSHMEM writes wherever it is told.
+                var accepted = slots.All(cache.CanReceive);
                 for (var i = 0; i < rowCount && accepted; i++)
                 {
                     accepted = cache.TryWriteReceivedRow(slots[i], rows.AsSpan(i * rowFloats, rowFloats));

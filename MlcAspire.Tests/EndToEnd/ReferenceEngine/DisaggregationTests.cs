@@ -100,6 +100,53 @@ public sealed class DisaggregationTests(DisaggregationFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task KvSentToTheWrongRecvRank_WhoseEngineHoldsOtherParkedRequests_NeverYieldsTheSameTokens()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var wrong = fixture.DecodeUncached;
+        var prompt = Prompt(seed: 514, 16);
+        var expected = await SingleEngineAsync(prompt, ct);
+
+        // Four parked 4,095-position windows fill PE 3's 1,024 pages: every slot is reserved but offset 15 of each
+        // window's last page. A's window (offsets 0-14 of one page on PE 1) therefore lands in other requests' slots.
+        var parked = new List<JsonObject>();
+        var lastReserved = -1L;
+        for (var i = 0; i < 4; i++)
+        {
+            var other = GreedyBody(Prompt(seed: 510 + i, 4096), maxTokens: 1, user: $"parked-{i}");
+            var reserved = DecodeMetadata((await PostOkAsync(wrong.Client, "/microserving/prep_recv", With(other, ("end", -1)), ct))["kv_append_metadata"]!.GetValue<string>());
+            lastReserved = reserved[^2] + reserved[^1] - 1;
+            parked.Add(other);
+        }
+
+        var body = GreedyBody(prompt, user: "wrong-rank-parked");
+        var prepared = await PostOkAsync(fixture.DecodeCached.Client, "/microserving/prep_recv", With(body, ("end", -1)), ct);
+        using var send = await PostAsync(fixture.PrefillUncached.Client, "/microserving/remote_send", With(body,
+            ("begin", 0), ("end", 15), ("kv_addr_info", prepared["kv_append_metadata"]!.GetValue<string>()), ("recv_rank", 3)), ct);
+        var generated = ReadGeneration(await PostOkAsync(fixture.DecodeCached.Client, "/microserving/start_generate", With(body, ("begin", 15)), ct));
+
+        // As NVSHMEM, the receiver writes a reserved slot whoever reserved it: the push succeeds, and the output differs.
+        Assert.Equal(0, prepared["prefix_matched_length"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, send.StatusCode);
+        Assert.False(generated.SameTokensAs(expected), "KV pushed to the wrong PE still produced the single-engine output");
+
+        // A slot that nobody reserved (offset 15 of a 16-slot page) is refused, even in a page whose other slots are reserved.
+        var stray = GreedyBody(Prompt(seed: 515, 2), user: "unreserved-slot");
+        using var unreserved = await PostAsync(fixture.PrefillUncached.Client, "/microserving/remote_send", With(stray,
+            ("begin", 0), ("end", 1), ("kv_addr_info", EncodeMetadata($"[1,{lastReserved + 1},1]")), ("recv_rank", 3)), ct);
+        Assert.Equal(15, (lastReserved + 1) % 16);
+        Assert.Equal(HttpStatusCode.BadRequest, unreserved.StatusCode);
+        Assert.Contains("refused", await unreserved.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+
+        foreach (var other in parked)
+        {
+            await PostOkAsync(wrong.Client, "/microserving/start_generate", With(other, ("begin", 4095)), ct);
+        }
+
+        await Task.WhenAll(wrong.WaitIdleAsync(ct), fixture.DecodeCached.WaitIdleAsync(ct), fixture.PrefillUncached.WaitIdleAsync(ct));
+    }
+
+    [Fact]
     public async Task WindowShiftedByOne_IsRejectedAndTheEngineStaysHealthy()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -9,6 +9,8 @@ public sealed class EngineCommandLineProcessTests
     [InlineData("--overrides", "prefill_chunk_size=lots", "prefill_chunk_size")]
     [InlineData("--prefix-cache-mode", "lru", "--prefix-cache-mode")]
     [InlineData("--port", "http", "--port")]
+    [InlineData("--overrides", "max_total_seq_length=2000000000", "max_total_seq_length")]
+    [InlineData("--overrides", "context_window_size=2000000000", "context_window_size")]
     public async Task BadFlagOrOverride_ExitsWithCode2NamingIt(string flag, string value, string named)
     {
         var (exitCode, error, _) = await EngineProcess.RunToExitAsync([RepositoryPaths.ReferenceTinyModel, flag, value], TestContext.Current.CancellationToken);

@@ -94,6 +94,23 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task IgnoreEos_WithoutEnableDebug_IsDropped()
+    {
+        // Greedy decoding of this prompt samples EOS as its 221st token.
+        var request = JsonNode.Parse("""{"prompt":"Once upon a time","max_tokens":300,"temperature":0}""")!;
+        var untouched = await PostOkAsync(fixture.Debug.Client, "/v1/completions", request, Ct);
+        request["debug_config"] = new JsonObject { ["ignore_eos"] = true };
+
+        var honoured = await PostOkAsync(fixture.Debug.Client, "/v1/completions", request, Ct);
+        var dropped = await PostOkAsync(fixture.Plain.Client, "/v1/completions", request, Ct);
+
+        Assert.Equal(("stop", 221), (untouched["choices"]![0]!["finish_reason"]!.GetValue<string>(), untouched["usage"]!["completion_tokens"]!.GetValue<int>()));
+        Assert.Equal(("length", 300), (honoured["choices"]![0]!["finish_reason"]!.GetValue<string>(), honoured["usage"]!["completion_tokens"]!.GetValue<int>()));
+        Assert.Equal(("stop", 221), (dropped["choices"]![0]!["finish_reason"]!.GetValue<string>(), dropped["usage"]!["completion_tokens"]!.GetValue<int>()));
+        Assert.Equal(untouched["choices"]!.ToJsonString(), dropped["choices"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task MicroServing_WithoutEnableDebug_IsRefused()
     {
         using var response = await PostAsync(fixture.Plain.Client, "/microserving/prep_recv",
@@ -101,6 +118,50 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("--enable-debug", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HostileMicroServingInputs_Are400AndAConcurrentCompletionGetsTheReferenceOutput()
+    {
+        // A 1 GiB heap, so that input making the engine allocate without bound fails at once instead of swapping the machine.
+        await using var engine = EngineProcess.Start(
+            ["--enable-debug", "--overrides", "max_total_seq_length=8192"],
+            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x40000000" });
+        await engine.WaitReadyAsync(Ct);
+        var prompt = Prompt(seed: 901, 24);
+        var reference = ReadGeneration(await PostOkAsync(engine.Client, "/v1/completions", GreedyBody(prompt, maxTokens: 3000), Ct));
+        var running = GreedyBody(prompt, maxTokens: 3000, user: "bystander");
+        running["stream"] = true;
+        using var response = await PostAsync(engine.Client, "/v1/completions", running, Ct, HttpCompletionOption.ResponseHeadersRead);
+        var stream = response.Content.ReadAsStringAsync(Ct);
+
+        var hostile = new List<(string Path, JsonObject Body)>();
+        foreach (var segments in new[] { "[1,0,2000000000]", "[1,0,9223372036854775807]", "[2,0,2000000000,16,-1999999997]", "[1,-16,3]", "[1,9223372036854775806,3]", "[2000000000,0,3]" })
+        {
+            hostile.Add(("remote_send", Hostile(("begin", 0), ("end", 3), ("kv_addr_info", EncodeMetadata(segments)), ("recv_rank", 1))));
+        }
+
+        foreach (var (begin, end) in new[] { (int.MinValue, 3), (0, int.MaxValue), (int.MaxValue, int.MinValue), (-1, -2), (2, -4) })
+        {
+            hostile.Add(("remote_send", Hostile(("begin", begin), ("end", end), ("kv_addr_info", EncodeMetadata("[1,0,3]")), ("recv_rank", 1))));
+        }
+
+        hostile.Add(("prep_recv", Hostile(("end", int.MinValue))));
+        hostile.Add(("prep_recv", Hostile(("end", int.MaxValue))));
+        hostile.Add(("start_generate", Hostile(("begin", int.MaxValue))));
+        foreach (var (path, body) in hostile)
+        {
+            using var refused = await PostAsync(engine.Client, "/microserving/" + path, body, Ct);
+            var text = await refused.Content.ReadAsStringAsync(Ct);
+
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{path} {body.ToJsonString()} answered {(int)refused.StatusCode}: {text}");
+            Assert.Equal(400, JsonNode.Parse(JsonNode.Parse(text)!.GetValue<string>())!["code"]!.GetValue<int>());
+        }
+
+        // The bystander was in flight through all of the above, and still produces exactly the reference tokens.
+        Assert.Equal(1, (await engine.MetricsAsync(Ct))["mlc_reference_running_requests"]);
+        Assert.True(JoinStream(SseData(await stream)).SameTokensAs(reference), "a hostile MicroServing call changed another request's output");
+        await engine.WaitIdleAsync(Ct);
     }
 
     [Fact]
@@ -282,5 +343,16 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
         }
 
         await fixture.Debug.WaitIdleAsync(Ct);
+    }
+
+    private static JsonObject Hostile(params (string Name, JsonNode Value)[] fields)
+    {
+        var body = new JsonObject { ["prompt"] = new JsonArray(1, 2, 3, 4), ["user"] = "hostile", ["debug_config"] = new JsonObject() };
+        foreach (var (name, value) in fields)
+        {
+            body[name] = value;
+        }
+
+        return body;
     }
 }

@@ -20,7 +20,8 @@ public sealed class TimingEngineFixture : IAsyncLifetime
 
 /// <summary>The timing model serves the same API as the transformer, MicroServing included.</summary>
 [Trait("Category", "EndToEnd")]
-public sealed class TimingModelTests(TimingEngineFixture fixture) : IClassFixture<TimingEngineFixture>
+public sealed class TimingModelTests(TimingEngineFixture fixture, TimingDisaggregationFixture pair)
+    : IClassFixture<TimingEngineFixture>, IClassFixture<TimingDisaggregationFixture>
 {
     [Fact]
     public async Task Completion_StreamsTheRequestedTokens()
@@ -52,5 +53,39 @@ public sealed class TimingModelTests(TimingEngineFixture fixture) : IClassFixtur
         Assert.Equal(0, prepared["prefix_matched_length"]!.GetValue<int>());
         Assert.True(generated.SameTokensAs(expected));
         await fixture.Engine.WaitIdleAsync(ct);
+    }
+
+    [Fact]
+    public async Task MicroServing_HandoffBetweenTwoEngines_GeneratesTheSingleEngineTokens()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var prompt = Prompt(seed: 703, 300);
+        var expected = ReadGeneration(await PostOkAsync(pair.Prefill.Client, "/v1/completions", GreedyBody(prompt, maxTokens: 16), ct));
+        JsonObject Body(params (string Name, JsonNode Value)[] fields)
+        {
+            var body = GreedyBody(prompt, maxTokens: 16, user: "timing-handoff");
+            foreach (var (name, value) in fields)
+            {
+                body[name] = value;
+            }
+
+            return body;
+        }
+
+        var prepared = await PostOkAsync(pair.Decode.Client, "/microserving/prep_recv", Body(("end", -1)), ct);
+        var metadata = prepared["kv_append_metadata"]!.GetValue<string>();
+        var sent = await PostOkAsync(pair.Prefill.Client, "/microserving/remote_send",
+            Body(("begin", 0), ("end", 299), ("kv_addr_info", metadata), ("recv_rank", TimingDisaggregationFixture.DecodePe)), ct);
+        var generated = ReadGeneration(await PostOkAsync(pair.Decode.Client, "/microserving/start_generate", Body(("begin", 299)), ct));
+
+        Assert.Equal(0, prepared["prefix_matched_length"]!.GetValue<int>());
+        Assert.Equal(299L, DecodeMetadata(metadata).Where((_, i) => i > 0 && i % 2 == 0).Sum());
+        Assert.Equal("{}", sent.ToJsonString());
+        Assert.Equal(16, generated.TokenLogprobs.Count);
+        Assert.Equal("length", generated.FinishReason);
+        // The next token depends on position 0's KV row (a prompt token, not 0), so equal tokens mean the window arrived.
+        Assert.NotEqual(0, prompt[0]);
+        Assert.True(generated.SameTokensAs(expected), $"handed-off '{generated.Text}' != single '{expected.Text}'");
+        await Task.WhenAll(pair.Prefill.WaitIdleAsync(ct), pair.Decode.WaitIdleAsync(ct));
     }
 }

@@ -1,5 +1,6 @@
 extern alias ReferenceEngine;
 
+using System.Text;
 using ReferenceEngine::MlcAspire.ReferenceEngine.KvCache;
 
 namespace MlcAspire.Tests.Unit.ReferenceEngine;
@@ -34,7 +35,7 @@ public sealed class KvAppendMetadataTests
     {
         long[] slots = [32, 33, 34, 80, 81];
 
-        Assert.Equal(slots, KvAppendMetadata.TryDecode(KvAppendMetadata.Encode(slots), out var error));
+        Assert.Equal(slots, KvAppendMetadata.TryDecode(KvAppendMetadata.Encode(slots), slots.Length, out var error));
         Assert.Null(error);
     }
 
@@ -44,7 +45,27 @@ public sealed class KvAppendMetadataTests
     [InlineData("CAAAAAAAAABbMiwzMiwzXQ==")]
     public void TryDecode_Malformed_SaysWhy(string metadata)
     {
-        Assert.Null(KvAppendMetadata.TryDecode(metadata, out var error));
+        Assert.Null(KvAppendMetadata.TryDecode(metadata, 3, out var error));
+        Assert.StartsWith("kv_append_metadata", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[1,0,2000000000]")]
+    [InlineData("[1,0,9223372036854775807]")]
+    [InlineData("[1,-16,3]")]
+    [InlineData("[1,9223372036854775806,3]")]
+    [InlineData("[2,0,2,16,2]")]
+    [InlineData("[2,0,3,16,0]")]
+    [InlineData("[2,0,4,16,-1]")]
+    [InlineData("[1,0,2]")]
+    [InlineData("[4,0,1,1,1,2,1,3,1]")]
+    [InlineData("[2000000000,0,3]")]
+    public void TryDecode_SegmentsThatDoNotCoverTheWindow_AreRefusedBeforeExpanding(string json)
+    {
+        var payload = Encoding.UTF8.GetBytes(json);
+        var metadata = Convert.ToBase64String([.. BitConverter.GetBytes((ulong)payload.Length), .. payload]);
+
+        Assert.Null(KvAppendMetadata.TryDecode(metadata, 3, out var error));
         Assert.StartsWith("kv_append_metadata", error, StringComparison.Ordinal);
     }
 }

@@ -207,9 +207,13 @@ public sealed class CompletionRelay(
                 await onChunk(payload, chunk);
             }
 
-            return reader.SawDone
-                ? AttemptResult.Completed
-                : AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
+            return reader switch
+            {
+                { SawDone: true } => AttemptResult.Completed,
+                { LineTooLong: true } => AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse,
+                    $"{response.Engine.Name} sent an SSE line longer than {EngineSseReader.MaxLineBytes} bytes; no completion chunk is that large.")),
+                _ => AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE].")),
+            };
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {

@@ -184,6 +184,7 @@ public sealed class CompletionRelay(
     {
         var response = start.Response!;
         var timeout = start.StreamTimeout!;
+        response.Engine.Health.OnStreamStarted();
         try
         {
             await using var body = await response.Response!.Content.ReadAsStreamAsync(timeout.Token);
@@ -223,6 +224,10 @@ public sealed class CompletionRelay(
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "stream", timeout, cancellationToken));
+        }
+        finally
+        {
+            response.Engine.Health.OnStreamEnded();
         }
     }
 

@@ -45,7 +45,10 @@ public sealed class ReliabilityOptions
     /// <summary>Budget of one readiness probe.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>An engine with work in flight that produced nothing for this long is stuck: its circuit opens.</summary>
+    /// <summary>
+    /// An engine with a token stream open that produced nothing for this long is stuck: its circuit opens. Calls still
+    /// waiting for an answer (prep_recv, remote_send, the first token) are bounded by their own, longer timeouts instead.
+    /// </summary>
     public TimeSpan StuckTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>On shutdown, how long in-flight completions may run before they end with an error event.</summary>

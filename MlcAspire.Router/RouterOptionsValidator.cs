@@ -74,6 +74,10 @@ internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOp
             {
                 failures.Add($"{key}:{timeout} must be positive.");
             }
+            else if (value > ReliabilityOptionsValidator.MaxTimeout)
+            {
+                failures.Add($"{key}:{timeout} must be at most {ReliabilityOptionsValidator.MaxTimeout} (the longest .NET timer).");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

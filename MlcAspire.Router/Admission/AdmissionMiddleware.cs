@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace MlcAspire.Router.Admission;
 
 /// <summary>
-/// Guards <c>POST /v1/completions</c> before its body is read: 503 while the router is stopping or no generating
-/// engine is healthy, 429 when the in-flight slots and the wait queue are full (both with <c>Retry-After</c> and the
+/// Guards <c>POST /v1/completions</c> before its body is read: 503 while the router is stopping or a role the mode
+/// needs (decode and prefill in disagg mode) has no healthy engine, 429 when the in-flight slots and the wait queue are full (both with <c>Retry-After</c> and the
 /// OpenAI envelope), the body size capped for chunked bodies too, and the drain deadline of a graceful shutdown.
 /// </summary>
 internal sealed class AdmissionMiddleware(
@@ -33,9 +33,9 @@ internal sealed class AdmissionMiddleware(
             return;
         }
 
-        if (!scheduler.AnyGeneratingEngineAvailable)
+        if (scheduler.Unavailability is { } unavailable)
         {
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "No engine is healthy; try again later.", "no_healthy_engine");
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, unavailable, "no_healthy_engine");
             return;
         }
 

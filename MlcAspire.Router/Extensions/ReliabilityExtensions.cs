@@ -15,6 +15,7 @@ public static class ReliabilityExtensions
             .BindConfiguration(RouterOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ReliabilityOptions>, ReliabilityOptionsValidator>();
 
         builder.Services.AddSingleton<AdmissionGate>();
         builder.Services.AddSingleton<ShutdownDrain>();

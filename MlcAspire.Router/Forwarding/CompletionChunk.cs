@@ -41,9 +41,15 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
                     reader.Skip();
                 }
             }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                // Serializers that write every field send "error": null on a good chunk; only an actual error counts.
+                reader.Read();
+                isError |= reader.TokenType is JsonTokenType.StartObject or JsonTokenType.String;
+                reader.Skip();
+            }
             else
             {
-                isError |= reader.ValueTextEquals("error"u8);
                 reader.Read();
                 reader.Skip();
             }

@@ -19,13 +19,15 @@ namespace MlcAspire.Router.Forwarding;
 ///    (the failed engine's circuit counted the fault and the rotation moved past it); never after the first byte.
 /// </remarks>
 public sealed class CompletionRelay(
-    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, ILogger<CompletionRelay> logger)
+    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability,
+    ILogger<CompletionRelay> logger)
 {
     private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
     private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
     private static ReadOnlyMemory<byte> DoneEvent { get; } = "data: [DONE]\n\n"u8.ToArray();
 
     private readonly RouterOptions _options = options.Value;
+    private readonly ReliabilityOptions _reliability = reliability.Value;
 
     public async Task RelayAsync(HttpContext context, CompletionRequest request, CancellationToken cancellationToken)
     {
@@ -184,6 +186,7 @@ public sealed class CompletionRelay(
     {
         var response = start.Response!;
         var timeout = start.StreamTimeout!;
+        response.Engine.Health.OnStreamStarted();
         try
         {
             await using var body = await response.Response!.Content.ReadAsStreamAsync(timeout.Token);
@@ -207,9 +210,13 @@ public sealed class CompletionRelay(
                 await onChunk(payload, chunk);
             }
 
-            return reader.SawDone
-                ? AttemptResult.Completed
-                : AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE]."));
+            return reader switch
+            {
+                { SawDone: true } => AttemptResult.Completed,
+                { LineTooLong: true } => AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse,
+                    $"{response.Engine.Name} sent an SSE line longer than {EngineSseReader.MaxLineBytes} bytes; no completion chunk is that large.")),
+                _ => AttemptResult.Failed(new EngineFailure(EngineCallError.Transport, $"{response.Engine.Name} ended the stream before [DONE].")),
+            };
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
@@ -219,6 +226,10 @@ public sealed class CompletionRelay(
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "stream", timeout, cancellationToken));
+        }
+        finally
+        {
+            response.Engine.Health.OnStreamEnded();
         }
     }
 
@@ -265,6 +276,12 @@ public sealed class CompletionRelay(
         }
 
         context.Response.StatusCode = failure.ClientStatusCode;
+        if (failure.ClientStatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Like admission's 503: the condition (engines out of rotation, preemption under load) is expected to pass.
+            context.Response.Headers.RetryAfter = _reliability.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(error, cancellationToken);
     }

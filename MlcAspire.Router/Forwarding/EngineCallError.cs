@@ -30,6 +30,6 @@ public enum EngineCallError
     /// <summary>The KV window computed for the prompt breaks the MicroServing rules: 400, before any engine is called.</summary>
     InvalidWindow,
 
-    /// <summary>No engine of the needed role is configured: 503.</summary>
-    NoEngine,
+    /// <summary>No engine of a role the mode needs is in rotation (all out, or none configured): 503 with <c>Retry-After</c>.</summary>
+    NoHealthyEngine,
 }

@@ -11,7 +11,7 @@ public sealed record EngineFailure(EngineCallError Error, string Message, int En
         EngineCallError.EngineRejected => EngineStatusCode,
         EngineCallError.InvalidWindow => (int)HttpStatusCode.BadRequest,
         EngineCallError.Timeout => (int)HttpStatusCode.GatewayTimeout,
-        EngineCallError.PreemptRetriesExhausted or EngineCallError.NoEngine => (int)HttpStatusCode.ServiceUnavailable,
+        EngineCallError.PreemptRetriesExhausted or EngineCallError.NoHealthyEngine => (int)HttpStatusCode.ServiceUnavailable,
         EngineCallError.Canceled => 499,
         _ => (int)HttpStatusCode.BadGateway,
     };

@@ -11,10 +11,21 @@ namespace MlcAspire.Router.Forwarding;
 /// </summary>
 public sealed class EngineSseReader(Stream stream, ActivityTimeout timeout, TimeSpan idleTimeout)
 {
+    /// <summary>
+    /// The longest line (one <c>data:</c> event) kept in memory. A completion chunk carries one step's text per choice
+    /// and is a few KB; the largest legitimate one is the first chunk of an <c>echo</c> request, which repeats the prompt,
+    /// and a prompt is bounded by the request body limit (4 MiB by default). Without a bound, an engine that streams
+    /// without newlines would grow the router's memory for as long as it keeps sending.
+    /// </summary>
+    public const int MaxLineBytes = 4 * 1024 * 1024;
+
     private static ReadOnlySpan<byte> DataPrefix => "data:"u8;
     private static ReadOnlySpan<byte> Done => "[DONE]"u8;
 
     public bool SawDone { get; private set; }
+
+    /// <summary>The stream ended early because a line grew past <see cref="MaxLineBytes"/>: the engine broke the protocol.</summary>
+    public bool LineTooLong { get; private set; }
 
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -29,6 +40,12 @@ public sealed class EngineSseReader(Stream stream, ActivityTimeout timeout, Time
                 var buffer = result.Buffer;
                 while (TryReadLine(ref buffer, out var line))
                 {
+                    if (line.Length > MaxLineBytes)
+                    {
+                        LineTooLong = true;
+                        yield break;
+                    }
+
                     var payload = ReadPayload(line);
                     if (payload is null)
                     {
@@ -42,6 +59,12 @@ public sealed class EngineSseReader(Stream stream, ActivityTimeout timeout, Time
                     }
 
                     yield return payload;
+                }
+
+                if (buffer.Length > MaxLineBytes)
+                {
+                    LineTooLong = true;
+                    yield break;
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);

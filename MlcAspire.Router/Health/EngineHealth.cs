@@ -12,6 +12,7 @@ public sealed class EngineHealth(TimeProvider timeProvider, int failureThreshold
     private long _openUntil;
     private bool _trialInFlight;
     private long _lastProgress = timeProvider.GetTimestamp();
+    private int _openStreams;
 
     public CircuitState State
     {
@@ -32,6 +33,30 @@ public sealed class EngineHealth(TimeProvider timeProvider, int failureThreshold
 
     /// <summary>Time since the engine last produced something (a chunk or an answer).</summary>
     public TimeSpan SinceProgress => timeProvider.GetElapsedTime(Volatile.Read(ref _lastProgress));
+
+    /// <summary>Token streams the router is reading from the engine now.</summary>
+    public int OpenStreams => Volatile.Read(ref _openStreams);
+
+    /// <summary>
+    /// Whether the engine's generation looks stuck: a token stream is open, yet nothing came for <paramref name="stuckTimeout"/>.
+    /// </summary>
+    /// <remarks>
+    /// Only open streams count. A decoding engine emits a token per step, for every running request, so a silent stream
+    /// means a silent engine. A call still waiting for its answer proves nothing: prep_recv may wait in D's queue for
+    /// <c>PrepRecvTimeout</c>, and remote_send or a long prompt's prefill may compute for <c>RemoteSendTimeout</c> or
+    /// <c>FirstTokenTimeout</c>, all longer than a stuck timeout; those calls are bounded by their own timeouts, whose
+    /// expiry counts as an engine fault.
+    /// </remarks>
+    public bool IsStuck(TimeSpan stuckTimeout) => OpenStreams > 0 && SinceProgress > stuckTimeout;
+
+    /// <summary>The router starts reading a token stream; its headers are progress, so the stuck clock starts here.</summary>
+    public void OnStreamStarted()
+    {
+        RecordProgress();
+        Interlocked.Increment(ref _openStreams);
+    }
+
+    public void OnStreamEnded() => Interlocked.Decrement(ref _openStreams);
 
     /// <summary>Whether the scheduler may pick the engine now: closed, or past its break with no trial running.</summary>
     public bool IsAvailable

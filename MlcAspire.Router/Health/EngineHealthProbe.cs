@@ -6,8 +6,8 @@ namespace MlcAspire.Router.Health;
 /// <summary>
 /// The active half of the health checks. Every <see cref="ReliabilityOptions.ProbeInterval"/>, for each engine:
 /// readiness (<c>GET /v1/models</c>, what MLC's router polls) and generation progress. An engine that does not
-/// answer, or that has work in flight but produced no chunk or answer for <see cref="ReliabilityOptions.StuckTimeout"/>
-/// (its HTTP answers but generation is stuck), is taken out of rotation: a refused connection (the process is gone)
+/// answer, or that has a token stream open but produced no chunk or answer for <see cref="ReliabilityOptions.StuckTimeout"/>
+/// (its HTTP answers but generation is stuck, see <see cref="EngineHealth.IsStuck"/>), is taken out of rotation: a refused connection (the process is gone)
 /// at once, other readiness failures (a slow answer on a starved machine) after <see cref="ReliabilityOptions.FailureThreshold"/>
 /// in a row. A readiness answer after the break is the half-open probe that closes the circuit.
 /// </summary>
@@ -35,9 +35,9 @@ internal sealed class EngineHealthProbe(
     private async Task ProbeAsync(EngineEndpoint engine, CancellationToken stoppingToken)
     {
         var health = engine.Health;
-        if (health.State == CircuitState.Closed && engine.ActiveRequests > 0 && health.SinceProgress > _options.StuckTimeout)
+        if (health.State == CircuitState.Closed && health.IsStuck(_options.StuckTimeout))
         {
-            var reason = $"{engine.Name} has {engine.ActiveRequests} requests in flight but produced nothing for {health.SinceProgress.TotalSeconds:F0} s.";
+            var reason = $"{engine.Name} has {health.OpenStreams} token streams open but produced nothing for {health.SinceProgress.TotalSeconds:F0} s.";
             health.Trip(reason);
             RouterLog.EngineCircuitOpened(logger, engine.Name, reason);
             return;

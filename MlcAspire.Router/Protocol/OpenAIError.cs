@@ -22,7 +22,7 @@ public sealed record OpenAIError(
         EngineCallError.Timeout => "engine_timeout",
         EngineCallError.InvalidResponse => "engine_invalid_response",
         EngineCallError.PreemptRetriesExhausted => "preempted",
-        EngineCallError.NoEngine => "no_engine",
+        EngineCallError.NoHealthyEngine => "no_healthy_engine",
         EngineCallError.InvalidWindow => "invalid_kv_window",
         _ => "canceled",
     };

@@ -10,7 +10,8 @@ namespace MlcAspire.Router.Scheduling;
 ///    <c>[matched : end]</c> into D's slots; the call returns once the KV is written.
 /// 5. start_generate on D from <c>end</c>; its SSE response goes back to the router's relay. P's lease ends here.
 /// If a step after prep_recv fails (or the client leaves), D's parked state is released (step 6, see
-/// <see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (§4.7).
+/// <see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (§4.7). prep_recv itself runs to its
+/// answer or its own timeout even when the client leaves, so the router knows whether there is a state to release.
 /// </remarks>
 internal sealed class DisaggregatedStrategy(
     EngineScheduler scheduler, EngineClient client, TimeProvider timeProvider, IOptions<RouterOptions> options,
@@ -43,11 +44,10 @@ internal sealed class DisaggregatedStrategy(
         var resolvedEnd = KvWindow.Resolve(end, promptLength);
 
         // :: Step 2
-        var decode = scheduler.Acquire(EngineSelection.Decode);
-        var prefill = decode is null ? null : scheduler.Acquire(EngineSelection.Prefill, exclude: decode.Engine);
-        if (decode is null || prefill is null)
+        if (scheduler.AcquirePair() is not (var decode, var prefill))
         {
-            return CompletionStart.Failed(new EngineFailure(EngineCallError.NoEngine, "No decode engine with a distinct prefill engine is configured."), decode, prefill);
+            return CompletionStart.Failed(new EngineFailure(EngineCallError.NoHealthyEngine, scheduler.Unavailability
+                ?? "No decode engine with a distinct prefill engine is in rotation; try again later."));
         }
 
         var started = false;
@@ -56,15 +56,26 @@ internal sealed class DisaggregatedStrategy(
         {
             // :: Step 3
             (KvAppendMetadata Metadata, PrepRecvResponse Answer)? prepared;
-            using (var timeout = new ActivityTimeout(timeProvider, _options.PrepRecvTimeout, cancellationToken))
+            using (var timeout = new ActivityTimeout(timeProvider, _options.PrepRecvTimeout, CancellationToken.None))
             {
+                // Not the client's token: once D may have reserved KV, only its answer says whether it parked the id, and
+                // a release start_generate for an id that is not parked is a fatal engine check (§4.4). So a client who
+                // leaves now does not cut the call; the answer is read (within PrepRecvTimeout) and the state released.
+                // What remains: D parks the id just as the timeout fires, and its state stays until D restarts (§4.7).
                 var (body, failure) = await client.PostForJsonAsync(
-                    decode.Engine, PrepRecvPath, DecodeRole, id, request.CreateEngineBody(id, ("end", end)), timeout, cancellationToken);
+                    decode.Engine, PrepRecvPath, DecodeRole, id, request.CreateEngineBody(id, ("end", end)), timeout, CancellationToken.None);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    parked = failure is null;
+                    return CompletionStart.Failed(EngineFailure.Canceled);
+                }
+
                 if (failure is not null)
                 {
                     return CompletionStart.Failed(failure);
                 }
 
+                // Even an answer the router cannot use means D parked the id.
                 parked = true;
                 prepared = ReadPrepRecvAnswer(body, resolvedEnd, out var invalid);
                 if (prepared is null)
@@ -112,12 +123,18 @@ internal sealed class DisaggregatedStrategy(
             if (!started)
             {
                 // :: Step 6
-                if (parked)
+                try
                 {
-                    await ReleaseDecodeStateAsync(request, id, decode.Engine, resolvedEnd);
+                    if (parked)
+                    {
+                        await ReleaseDecodeStateAsync(request, id, decode.Engine, resolvedEnd);
+                    }
                 }
-
-                decode.Dispose();
+                finally
+                {
+                    // A release that throws (a bug, not an engine fault) must not keep D's load counted for ever.
+                    decode.Dispose();
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ internal sealed class RoundRobinStrategy(
         var lease = scheduler.Acquire(EngineSelection.Any);
         if (lease is null)
         {
-            return CompletionStart.Failed(new EngineFailure(EngineCallError.NoEngine, "No engine is configured."));
+            return CompletionStart.Failed(new EngineFailure(EngineCallError.NoHealthyEngine, scheduler.Unavailability ?? "No engine is in rotation; try again later."));
         }
 
         var timeout = new ActivityTimeout(timeProvider, _options.FirstTokenTimeout, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using MlcAspire.Router.Forwarding;
 
 namespace MlcAspire.Tests.Functional.Router;
 
@@ -232,6 +233,50 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
 
         var error = await ReadErrorAsync(response, HttpStatusCode.BadGateway);
         Assert.Equal("engine_invalid_response", error["code"]!.GetValue<string>());
+        await _client.WaitForIdleAsync(Token);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EngineSilentPastTheFirstTokenTimeout_Gets504EngineTimeout_BeforeAnyByte(bool stream)
+    {
+        // The only engine holds every request: the one retry of a fault before the first byte stalls on it too.
+        _engine.Handler = (context, _, _) => Task.Delay(Timeout.Infinite, context.RequestAborted);
+        var settings = RouterFactory.Settings("round-robin", [("Both", _engine)]);
+        settings["Router:FirstTokenTimeout"] = "00:00:00.2";
+        await using var router = new RouterFactory(settings);
+        using var client = router.CreateClient();
+
+        using var response = await client.PostCompletionAsync(new JsonObject { ["prompt"] = "x", ["stream"] = stream }.ToJsonString(), Token);
+
+        var error = await ReadErrorAsync(response, HttpStatusCode.GatewayTimeout);
+        Assert.Equal("engine_timeout", error["code"]!.GetValue<string>());
+        Assert.Equal("server_error", error["type"]!.GetValue<string>());
+        Assert.Equal(2, _engine.Requests.Count);
+        await client.WaitForIdleAsync(Token);
+    }
+
+    [Fact]
+    public async Task EngineStreamsALineWithoutEnd_TheAttemptEndsAtTheLineBound_With502InvalidResponse()
+    {
+        var padding = new string('x', 64 * 1024);
+        _engine.Handler = async (context, _, _) =>
+        {
+            // An engine gone wrong: bytes keep coming, but never a newline.
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("data: ", context.RequestAborted);
+            while (true)
+            {
+                await context.Response.WriteAsync(padding, context.RequestAborted);
+            }
+        };
+
+        using var response = await _client.PostCompletionAsync("""{"prompt":"x"}""", Token);
+
+        var error = await ReadErrorAsync(response, HttpStatusCode.BadGateway);
+        Assert.Equal("engine_invalid_response", error["code"]!.GetValue<string>());
+        Assert.Contains($"longer than {EngineSseReader.MaxLineBytes} bytes", error["message"]!.GetValue<string>());
         await _client.WaitForIdleAsync(Token);
     }
 

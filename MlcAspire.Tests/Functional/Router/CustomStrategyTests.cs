@@ -14,6 +14,9 @@ public sealed class CustomStrategyTests : IAsyncLifetime
     private FakeEngine _short = null!;
     private FakeEngine _long = null!;
 
+    /// <summary>A body field only the test's strategy adds, so every engine call shows which strategy made it.</summary>
+    private const string StrategyMarker = "x_strategy";
+
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
@@ -38,14 +41,19 @@ public sealed class CustomStrategyTests : IAsyncLifetime
             services => services.AddSingleton<ICompletionStrategy, PromptLengthStrategy>());
         using var client = router.CreateClient();
 
-        using var shortResponse = await client.PostCompletionAsync("""{"prompt":"hi"}""", Token);
-        using var longResponse = await client.PostCompletionAsync("""{"prompt":"a prompt long enough to go to the long engine"}""", Token);
+        // Long first, then short twice: the built-in rotation would send them to engine-0, engine-1, engine-0.
+        var texts = new List<string>();
+        foreach (var prompt in (string[])["a prompt long enough to go to the long engine", "hi", "yo"])
+        {
+            using var response = await client.PostCompletionAsync(new JsonObject { ["prompt"] = prompt }.ToJsonString(), Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            texts.Add(JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!["choices"]![0]!["text"]!.GetValue<string>());
+        }
 
-        Assert.Equal(HttpStatusCode.OK, shortResponse.StatusCode);
-        Assert.Equal("short", JsonNode.Parse(await shortResponse.Content.ReadAsStringAsync(Token))!["choices"]![0]!["text"]!.GetValue<string>());
-        Assert.Equal("long", JsonNode.Parse(await longResponse.Content.ReadAsStringAsync(Token))!["choices"]![0]!["text"]!.GetValue<string>());
-        Assert.Single(_short.Requests);
+        Assert.Equal(["long", "short", "short"], texts);
+        Assert.Equal(2, _short.Requests.Count);
         Assert.Single(_long.Requests);
+        Assert.All(_short.Requests.Concat(_long.Requests), r => Assert.Equal(nameof(PromptLengthStrategy), r.Body[StrategyMarker]!.GetValue<string>()));
         await client.WaitForIdleAsync(Token);
     }
 
@@ -60,7 +68,7 @@ public sealed class CustomStrategyTests : IAsyncLifetime
             var lease = scheduler.Acquire(EngineSelection.Any, exclude: scheduler.Engines.Single(e => e != target))!;
             var timeout = new ActivityTimeout(TimeProvider.System, TimeSpan.FromMinutes(1), cancellationToken);
             var response = await client.SendAsync(lease.Engine, "v1/completions", nameof(EngineRole.Both), attempt.RequestId,
-                attempt.Request.CreateEngineBody(attempt.RequestId), timeout, cancellationToken);
+                attempt.Request.CreateEngineBody(attempt.RequestId, (StrategyMarker, nameof(PromptLengthStrategy))), timeout, cancellationToken);
             if (response.Failure is { } failure)
             {
                 timeout.Dispose();

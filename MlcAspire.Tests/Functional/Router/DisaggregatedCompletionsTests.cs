@@ -3,7 +3,11 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using MlcAspire.Models;
+using MlcAspire.Router.Forwarding;
+using MlcAspire.Router.Protocol;
+using MlcAspire.Router.Scheduling;
 
 namespace MlcAspire.Tests.Functional.Router;
 
@@ -199,6 +203,101 @@ public sealed class DisaggregatedCompletionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientLeavesDuringPrepRecv_TheAnswerIsStillRead_AndTheDecodeEnginesParkedStateIsReleased()
+    {
+        var preparing = new TaskCompletionSource();
+        var clientGone = new TaskCompletionSource();
+        Decode0.Handler = async (context, path, body) =>
+        {
+            if (path == PrepRecv)
+            {
+                // D reserves KV and answers only after the client left: the router must still learn that it parked the id.
+                preparing.TrySetResult();
+                await clientGone.Task.WaitAsync(context.RequestAborted);
+            }
+
+            await MicroServingAsync(context, path, body, prefixMatched: 0);
+        };
+        var client = Router(engineCount: 2);
+
+        using (var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token))
+        {
+            var request = client.PostCompletionAsync("""{"prompt":[1,2,3,4],"stream":true}""", cancel.Token);
+            await preparing.Task.WaitAsync(Token);
+
+            // The in-memory test server ends the client's call only once the router's pipeline returns, which now waits
+            // for D's answer: so D answers right after the cancel (which reaches the router's token synchronously).
+            await cancel.CancelAsync();
+            clientGone.SetResult();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        }
+
+        await client.WaitForIdleAsync(Token);
+        Assert.DoesNotContain(PrepRecv, Decode0.Aborted);
+        Assert.Equal([PrepRecv, StartGenerate], Decode0.Requests.Select(r => r.Path));
+        var release = Decode0.BodiesFor(StartGenerate).Single();
+        Assert.Equal(1, release["max_tokens"]!.GetValue<int>());
+        Assert.Equal(Decode0.BodiesFor(PrepRecv).Single()["user"]!.GetValue<string>(), release["user"]!.GetValue<string>());
+        Assert.Empty(Prefill0.Requests);
+    }
+
+    [Fact]
+    public async Task ReleaseOfTheDecodeStateThrows_TheDecodeEnginesLoadIsStillReturned()
+    {
+        Prefill0.Handler = (context, _, _) => FakeEngine.WriteTextAsync(context, 500, "Internal Server Error");
+        var settings = RouterFactory.Settings("disagg", [("Prefill", Prefill0), ("Decode", Decode0)]);
+        await using var router = new RouterFactory(settings, services =>
+            services.AddHttpClient<EngineClient>().AddHttpMessageHandler(() => new ThrowOnReleaseHandler()));
+        using var client = router.CreateClient();
+
+        using var response = await client.PostCompletionAsync("""{"prompt":[1,2,3,4]}""", Token);
+
+        // A throwing release is a bug: it reaches the edge as a 500, but must not keep D counted as busy.
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        bound.CancelAfter(TimeSpan.FromSeconds(30));
+        await client.WaitForIdleAsync(bound.Token);
+    }
+
+    [Fact]
+    public async Task EveryPrefillEngineOutOfRotation_Gets503NoHealthyEngine_WithRetryAfter_AndCallsNoEngine()
+    {
+        var client = Router(engineCount: 2);
+        var (router, _) = _routers[2];
+        router.Services.GetRequiredService<EngineScheduler>().Engines[0].Health.Trip("down");
+
+        using var response = await client.PostCompletionAsync("""{"prompt":[1,2,3,4]}""", Token);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!["error"]!;
+        Assert.Equal("no_healthy_engine", error["code"]!.GetValue<string>());
+        Assert.Equal("No prefill engine is healthy (engine-0 out of rotation); try again later.", error["message"]!.GetValue<string>());
+        Assert.Empty(Decode0.Requests);
+    }
+
+    [Fact]
+    public async Task PrefillEngineLeavesRotationAfterAdmission_TheAttemptGets503NoHealthyEngine_WithRetryAfter()
+    {
+        Router(engineCount: 2);
+        var (router, _) = _routers[2];
+        router.Services.GetRequiredService<EngineScheduler>().Engines[0].Health.Trip("down");
+        var (request, _) = CompletionRequestParser.Parse(JsonNode.Parse("""{"prompt":[1,2,3,4]}"""), RouterFactory.ModelDirectory);
+        var context = new DefaultHttpContext();
+        context.Response.Body = new MemoryStream();
+
+        // Straight to the relay, as if the engine had left rotation between admission and the strategy's pick.
+        await router.Services.GetRequiredService<CompletionRelay>().RelayAsync(context, request!, Token);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
+        Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
+        var error = JsonNode.Parse(((MemoryStream)context.Response.Body).ToArray())!["error"]!;
+        Assert.Equal("no_healthy_engine", error["code"]!.GetValue<string>());
+        Assert.Contains("No prefill engine is healthy", error["message"]!.GetValue<string>());
+        Assert.Empty(Decode0.Requests);
+    }
+
+    [Fact]
     public async Task TwoPrefillTwoDecode_SequentialRequests_RotateOverBothRoles()
     {
         var client = Router(engineCount: 4);
@@ -261,6 +360,18 @@ public sealed class DisaggregatedCompletionsTests : IAsyncLifetime
             default:
                 await FakeEngine.StreamTextAsync(context, body, "A", "B");
                 break;
+        }
+    }
+
+    /// <summary>Makes the release <c>start_generate</c> (<c>max_tokens: 1</c>) throw something no engine call expects.</summary>
+    private sealed class ThrowOnReleaseHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = JsonNode.Parse(await request.Content!.ReadAsStringAsync(cancellationToken))!;
+            return request.RequestUri!.AbsolutePath.EndsWith(StartGenerate, StringComparison.Ordinal) && body["max_tokens"]?.GetValue<int>() == 1
+                ? throw new InvalidOperationException("release failed unexpectedly")
+                : await base.SendAsync(request, cancellationToken);
         }
     }
 

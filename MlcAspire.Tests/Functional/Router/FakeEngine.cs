@@ -19,6 +19,7 @@ namespace MlcAspire.Tests.Functional.Router;
 internal sealed class FakeEngine : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _readinessProbes;
 
     private FakeEngine(WebApplication app) => _app = app;
 
@@ -30,6 +31,9 @@ internal sealed class FakeEngine : IAsyncDisposable
     /// <summary>Requests whose connection the router dropped before the handler finished.</summary>
     public ConcurrentQueue<string> Aborted { get; } = new();
 
+    /// <summary>How many readiness probes (<c>GET /v1/models</c>) the router sent; each follows that tick's progress check.</summary>
+    public int ReadinessProbes => Volatile.Read(ref _readinessProbes);
+
     public Func<HttpContext, string, JsonObject, Task> Handler { get; set; } = (context, _, _) => WriteTextAsync(context, 404, "");
 
     public static async Task<FakeEngine> StartAsync(CancellationToken cancellationToken)
@@ -40,10 +44,17 @@ internal sealed class FakeEngine : IAsyncDisposable
         var app = builder.Build();
         var engine = new FakeEngine(app);
         app.MapPost("/{**path}", engine.HandleAsync);
+        app.MapGet("/v1/models", engine.AnswerReadinessAsync);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         engine.Address = new Uri(address);
         return engine;
+    }
+
+    private Task AnswerReadinessAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _readinessProbes);
+        return WriteTextAsync(context, 200, """{"object":"list","data":[]}""", "application/json");
     }
 
     public IEnumerable<JsonObject> BodiesFor(string path) => Requests.Where(r => r.Path == path).Select(r => r.Body);

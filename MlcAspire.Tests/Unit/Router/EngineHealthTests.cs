@@ -99,12 +99,51 @@ public sealed class EngineHealthTests
             Assert.Equal("engine-2", again!.Engine.Name);
         }
 
+        Assert.Null(scheduler.Unavailability);
         scheduler.Engines[0].Health.Trip("down");
         Assert.Null(scheduler.Acquire(EngineSelection.Prefill));
-        Assert.True(scheduler.AnyGeneratingEngineAvailable);
+        Assert.Null(scheduler.AcquirePair());
+        Assert.Equal("No prefill engine is healthy (engine-0 out of rotation); try again later.", scheduler.Unavailability);
 
         scheduler.Engines[2].Health.Trip("down");
-        Assert.False(scheduler.AnyGeneratingEngineAvailable);
+        Assert.Equal("No decode engine is healthy (engine-1, engine-2 out of rotation); try again later.", scheduler.Unavailability);
+    }
+
+    [Fact]
+    public void Scheduler_RoundRobinWithEveryEngineOut_SaysNoEngineIsHealthy()
+    {
+        var scheduler = new EngineScheduler(Options.Create(new RouterOptions
+        {
+            Mode = RouterMode.RoundRobin,
+            Model = "m",
+            Engines = [new EngineOptions { Name = "engine-0", Role = EngineRole.Both }, new EngineOptions { Name = "engine-1", Role = EngineRole.Both }],
+        }), Options.Create(new ReliabilityOptions()), _time);
+
+        scheduler.Engines[0].Health.Trip("down");
+        Assert.Null(scheduler.Unavailability);
+        scheduler.Engines[1].Health.Trip("down");
+
+        Assert.Equal("No engine is healthy (engine-0, engine-1 out of rotation); try again later.", scheduler.Unavailability);
+    }
+
+    [Fact]
+    public void IsStuck_CallsWaitingForTheirAnswerLongerThanTheStuckTimeout_AreNotStuck()
+    {
+        var health = new EngineHealth(_time, failureThreshold: 1, BreakDuration);
+        health.OnDispatched(wasIdle: true);
+
+        // A prep_recv queued on D or a remote_send computing on P: no stream, legitimately silent for a minute.
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.False(health.IsStuck(TimeSpan.FromSeconds(30)));
+
+        // Its stream starts (headers are progress), then goes silent.
+        health.OnStreamStarted();
+        Assert.False(health.IsStuck(TimeSpan.FromSeconds(30)));
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.True(health.IsStuck(TimeSpan.FromSeconds(30)));
+
+        health.OnStreamEnded();
+        Assert.False(health.IsStuck(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

@@ -48,6 +48,39 @@ public sealed class EngineSchedulerTests
     }
 
     [Fact]
+    public void AcquirePair_WhenTheLeastLoadedDecodeEngineIsTheOnlyPrefillEngine_ItPrefillsAndAnotherDecodes()
+    {
+        var scheduler = Create(EngineRole.Both, EngineRole.Decode);
+
+        var pair = scheduler.AcquirePair();
+
+        Assert.NotNull(pair);
+        using var decode = pair.Value.Decode;
+        using var prefill = pair.Value.Prefill;
+        Assert.Equal("engine-1", decode.Engine.Name);
+        Assert.Equal("engine-0", prefill.Engine.Name);
+        Assert.Equal([1, 1], scheduler.Engines.Select(e => e.ActiveRequests));
+    }
+
+    [Fact]
+    public void AcquirePair_WithEqualLoads_RotatesDecodeEngines()
+    {
+        var scheduler = Create(EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);
+
+        var decodes = Enumerable.Range(0, 4).Select(_ =>
+        {
+            var (decode, prefill) = scheduler.AcquirePair()!.Value;
+            using (decode)
+            using (prefill)
+            {
+                return decode.Engine.Name;
+            }
+        });
+
+        Assert.Equal(["engine-1", "engine-2", "engine-1", "engine-2"], decodes);
+    }
+
+    [Fact]
     public void Lease_DisposedTwice_ReleasesOnce()
     {
         var scheduler = Create(EngineRole.Both);

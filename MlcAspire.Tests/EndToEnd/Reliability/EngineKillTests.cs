@@ -58,6 +58,7 @@ public sealed class EngineKillTests
         Assert.True(after.Done, after.ToString());
         await WaitForRouterIdleAsync(router, Token);
         await WaitForNoReservedStateAsync(app, ["engine-0", "engine-2"], Token);
+        await AssertRouterHealthyAsync(router, Token);
     }
 
     [Fact]

@@ -23,7 +23,8 @@ internal static class MicroServingApi
         return api;
     }
 
-    public static async Task<IResult> PrepareReceiveAsync(HttpContext context, CompletionGateway gateway, CancellationToken cancellationToken)
+    public static async Task<IResult> PrepareReceiveAsync(
+        HttpContext context, CompletionGateway gateway, EngineFaults faults, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.End), cancellationToken);
         if (prepared is null)
@@ -32,7 +33,15 @@ internal static class MicroServingApi
         }
 
         var ticket = gateway.Submit(request!.User!, RequestKind.PrepareReceive, prepared with { Settings = prepared.Settings with { N = 1 } }, request, cancellationToken);
-        return await AwaitAsync(gateway, ticket, cancellationToken) switch
+        var answer = await AwaitAsync(gateway, ticket, cancellationToken);
+        if (answer is ReceivePreparedEvent && faults.StallPrepRecv > TimeSpan.Zero)
+        {
+            // Test fault: a decode engine that reserved the slots but is slow to answer, so a test can act in this phase.
+            // The slots stay parked if the caller leaves meanwhile, as MLC's do: MicroServing has no abort call (§4.7).
+            await Task.Delay(faults.StallPrepRecv, timeProvider, cancellationToken);
+        }
+
+        return answer switch
         {
             ReceivePreparedEvent reserved => TypedResults.Json(new PrepRecvResponse(reserved.KvAppendMetadata, reserved.PrefixMatchedLength), EngineJson.Context.PrepRecvResponse),
             RejectedEvent rejected => EngineResults.BadRequest(rejected.Message),

@@ -7,10 +7,12 @@ namespace MlcAspire.ReferenceEngine.Cli;
 /// <c>stall_between_chunks_ms=200;abort_stream_after_chunks=3</c>), so router tests can meet a slow or broken engine.
 /// Read once at start. Each "after N chunks" fault acts on every SSE stream once N chunks were sent: abort cuts the
 /// connection (N = 0: before any response), end closes the stream cleanly but without <c>[DONE]</c>, invalid JSON
-/// sends a data line that is not JSON; <c>stall_remote_send_ms</c> holds every remote_send before it starts.
+/// sends a data line that is not JSON; <c>stall_remote_send_ms</c> holds every remote_send before it starts;
+/// <c>stall_prep_recv_ms</c> holds every prep_recv after its KV slots are reserved, before it answers.
 /// </summary>
 internal sealed record EngineFaults(
-    TimeSpan StallBetweenChunks, int? AbortStreamAfterChunks, int? EndStreamAfterChunks = null, int? InvalidJsonAfterChunks = null, TimeSpan StallRemoteSend = default)
+    TimeSpan StallBetweenChunks, int? AbortStreamAfterChunks, int? EndStreamAfterChunks = null, int? InvalidJsonAfterChunks = null, TimeSpan StallRemoteSend = default,
+    TimeSpan StallPrepRecv = default)
 {
     public const string Variable = "MLC_REFERENCE_FAULTS";
 
@@ -35,6 +37,7 @@ internal sealed record EngineFaults(
                 "end_stream_after_chunks" => faults with { EndStreamAfterChunks = number },
                 "invalid_json_after_chunks" => faults with { InvalidJsonAfterChunks = number },
                 "stall_remote_send_ms" => faults with { StallRemoteSend = TimeSpan.FromMilliseconds(number) },
+                "stall_prep_recv_ms" => faults with { StallPrepRecv = TimeSpan.FromMilliseconds(number) },
                 _ => throw new InvalidDataException($"{Variable}: unknown key '{key}'."),
             };
         }

@@ -89,6 +89,50 @@ internal sealed class TestingApp : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Plans the router alone, exactly as the AppHost would for <paramref name="args"/>, in front of engines that
+    /// already run (an engine world that several routers share, one per mode, balance factor or topology): engine
+    /// <c>i</c> of the topology is <c>engines[i]</c>, reached under its own name and joined at its own PE start.
+    /// <paramref name="environment"/> is added to the router's, as an AppHost user would add it.
+    /// </summary>
+    public static TestingApp CreateRouter(IReadOnlyList<RunningEngine> engines, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
+        var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
+        topology = topology with
+        {
+            RouterPort = FreePorts.Take(),
+            EndpointHosts = [.. engines.Select(e => e.Url.Host)],
+            EndpointPorts = [.. engines.Select(e => e.Url.Port)],
+            EndpointNumGpus = [.. engines.Select(_ => 1)],
+        };
+        if (TopologyValidator.Validate(topology, GpuInventory.Count()) is { } error)
+        {
+            throw new ArgumentException(error, nameof(args));
+        }
+
+        var paths = ProgramPaths.FromBuild();
+        var plan = PlanBuilder.Build(topology, paths, ModelLocation.WorkingDirectory(topology.Model, Environment.CurrentDirectory, paths.RepositoryRoot));
+
+        // The plan names the engines by their place in this topology; the world they joined knows them by theirs.
+        var merged = new Dictionary<string, string>(plan.Router.Environment, StringComparer.Ordinal);
+        for (var i = 0; i < engines.Count; i++)
+        {
+            var planned = plan.Engines[i];
+            merged.Remove(PlanBuilder.ServiceDiscoveryKey(planned));
+            merged[PlanBuilder.ServiceDiscoveryKey(planned with { Name = engines[i].Name })] = planned.Endpoint.Url.ToString().TrimEnd('/');
+            merged[$"Router__Engines__{i}__Name"] = engines[i].Name;
+            merged[$"Router__Engines__{i}__PeStart"] = engines[i].PeStart.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            merged[key] = value;
+        }
+
+        return new TestingApp(new AppPlan([], plan.Router with { Environment = merged, WaitsFor = [] }, null, plan.WorkingDirectory), TextWriter.Null);
+    }
+
     private static ResourcePlan WithEnvironment(ResourcePlan resource, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment)
     {
         if (!environment.TryGetValue(resource.Name, out var extra))

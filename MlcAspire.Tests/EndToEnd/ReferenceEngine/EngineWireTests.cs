@@ -331,10 +331,10 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
     [Fact]
     public async Task HostileRequests_NeverGetA5xx()
     {
-        var hostile = new HostileRequests(seed: 1234);
+        var hostile = new HostileRequests(seed: 1234, bodyLimit: 4 * 1024 * 1024);
         for (var i = 0; i < 150; i++)
         {
-            var (kind, body) = hostile.Next();
+            var (kind, body, _) = hostile.Next();
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await fixture.Debug.Client.PostAsync("/v1/completions", content, Ct);

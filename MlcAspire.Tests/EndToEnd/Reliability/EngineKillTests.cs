@@ -59,6 +59,7 @@ public sealed class EngineKillTests
         await AssertAvoidedAsync(router, "engine-1", requests: 4, Token);
         await WaitForRouterIdleAsync(router, Token);
         await WaitForNoReservedStateAsync(app, ["engine-0", "engine-2"], Token);
+        await AssertRouterHealthyAsync(router, Token);
     }
 
     [Fact]

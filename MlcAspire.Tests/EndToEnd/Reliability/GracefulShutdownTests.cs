@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using MlcAspire.AppHost.Running;
 using static MlcAspire.Tests.EndToEnd.Reliability.ReliabilityCalls;
@@ -48,6 +49,13 @@ public sealed class GracefulShutdownTests
         {
             await kill.WaitForExitAsync(Token);
         }
+
+        // Stop accepting: Kestrel closes its listener when the host stops, so a new connection is refused. In the moment
+        // between the signal and that, a completion either gets 503 shutting_down (docs/reliability.md) or its connection,
+        // accepted but not yet read, is closed without an answer; none is served.
+        var refusedDuringDrain = await WaitForNewConnectionsRefusedAsync(app.GetEndpoint("router"));
+        Assert.False(longStream.IsCompleted, "The long stream ended before the drain was seen refusing new work.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"during the drain: {refusedDuringDrain}");
 
         var (longOutcome, shortOutcome) = (await longStream, await shortStream);
 
@@ -103,5 +111,46 @@ public sealed class GracefulShutdownTests
         Assert.All(["engine-0", "engine-1"], engine => Assert.True(
             history.IndexOf(new ResourceStateChange(engine, ResourceState.Stopping)) > routerStopped,
             $"{engine} was stopped before the router had stopped: {string.Join(", ", history)}"));
+    }
+
+    /// <summary>
+    /// Sends new completions, each on a new connection, until one is refused at the TCP level (bounded); any sent before
+    /// must get 503 <c>shutting_down</c> or a connection closed without an answer. Returns what was seen.
+    /// </summary>
+    private static async Task<string> WaitForNewConnectionsRefusedAsync(Uri router)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        bound.CancelAfter(RequestBound);
+        var refusals503 = 0;
+        var closedUnanswered = 0;
+        try
+        {
+            while (true)
+            {
+                using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = router };
+                try
+                {
+                    var outcome = await StreamAsync(client, StreamBody(new JsonArray(7, 8, 9), maxTokens: 2), bound.Token);
+                    Assert.True(outcome.Status == 503 && outcome.ErrorCode == "shutting_down" && outcome.RetryAfter is not null,
+                        $"A completion sent during the drain was not refused: {outcome}");
+                    refusals503++;
+                }
+                catch (HttpRequestException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+                {
+                    return $"new connections refused ({refusals503} completion(s) answered 503 shutting_down and {closedUnanswered} closed unanswered before the listener closed)";
+                }
+                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded)
+                {
+                    closedUnanswered++;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), bound.Token);
+            }
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested && !Token.IsCancellationRequested)
+        {
+            Assert.Fail($"The router still accepted connections {RequestBound} after SIGTERM ({refusals503} answered 503 shutting_down, {closedUnanswered} closed unanswered).");
+            throw;
+        }
     }
 }

@@ -4,29 +4,36 @@ namespace MlcAspire.Tests.EndToEnd.Reliability;
 
 /// <summary>
 /// A seeded generator of malformed and hostile <c>/v1/completions</c> bodies: broken JSON, wrong types, values
-/// out of range or absurdly large, forged debug configs and MicroServing fields, and oversized bodies.
-/// Every body it makes is one a router must answer with a 4xx (or, for the forged fields, serve as if the
-/// fields were absent), never a 5xx.
+/// out of range or absurdly large, forged debug configs and MicroServing fields, and bodies over the router's size
+/// limit (sent with a Content-Length or chunked). Every body it makes is one a router must answer with a 4xx or
+/// serve (forged fields dropped; a wrong type or range the schema tolerates, such as <c>null</c>), never a 5xx.
 /// </summary>
-internal sealed class HostileRequests(int seed)
+/// <param name="seed">The seed: the same seed makes the same bodies.</param>
+/// <param name="bodyLimit">The router's <c>MaxRequestBodyBytes</c>; every oversized body exceeds it.</param>
+internal sealed class HostileRequests(int seed, int bodyLimit)
 {
+    public const string OversizedWithLength = "oversized (Content-Length)";
+    public const string OversizedChunked = "oversized (chunked)";
+
     private readonly Random _random = new(seed);
 
     /// <summary>A short, valid body that the generator mutates.</summary>
     private const string ValidBody = """{"prompt":"hello world","max_tokens":2,"temperature":0}""";
 
-    public (string Kind, byte[] Body) Next()
+    /// <summary>The next body: its kind, its bytes, and whether it goes out chunked (no Content-Length).</summary>
+    public (string Kind, byte[] Body, bool Chunked) Next()
     {
-        var kind = _random.Next(7);
+        var kind = _random.Next(8);
         return kind switch
         {
-            0 => ("broken-json", Encoding.UTF8.GetBytes(BreakJson())),
-            1 => ("wrong-type", Encoding.UTF8.GetBytes(WrongType())),
-            2 => ("out-of-range", Encoding.UTF8.GetBytes(OutOfRange())),
-            3 => ("forged-debug", Encoding.UTF8.GetBytes(ForgedDebug())),
-            4 => ("oversized", Oversized()),
-            5 => ("random-bytes", RandomBytes()),
-            _ => ("bad-prompt", Encoding.UTF8.GetBytes(BadPrompt())),
+            0 => ("broken-json", Encoding.UTF8.GetBytes(BreakJson()), false),
+            1 => ("wrong-type", Encoding.UTF8.GetBytes(WrongType()), false),
+            2 => ("out-of-range", Encoding.UTF8.GetBytes(OutOfRange()), false),
+            3 => ("forged-field", Encoding.UTF8.GetBytes(ForgedDebug()), false),
+            4 => (OversizedWithLength, Oversized(), false),
+            5 => (OversizedChunked, Oversized(), true),
+            6 => ("random-bytes", RandomBytes(), false),
+            _ => ("bad-prompt", Encoding.UTF8.GetBytes(BadPrompt()), false),
         };
     }
 
@@ -85,23 +92,27 @@ internal sealed class HostileRequests(int seed)
 
     private byte[] Oversized()
     {
-        // Well past any sensible request limit: a huge prompt string or a huge token list.
-        var size = _random.Next(2) == 0 ? 12 * 1024 * 1024 : 3 * 1024 * 1024;
-        var builder = new StringBuilder(size + 64).Append("{\"prompt\":");
+        // Over the limit by 1 byte to 2 MiB: a huge prompt string or a huge token list, otherwise well-formed.
+        var size = bodyLimit + _random.Next(1, 2 * 1024 * 1024);
+        const string End = ",\"max_tokens\":2}";
+        var builder = new StringBuilder(size + 16).Append("{\"prompt\":");
         if (_random.Next(2) == 0)
         {
-            builder.Append('"').Append('a', size).Append('"');
+            builder.Append('"').Append('a', Math.Max(1, size - builder.Length - End.Length - 2)).Append('"');
         }
         else
         {
             builder.Append('[');
-            for (var i = 0; builder.Length < size; i++)
+            for (var i = 0; builder.Length < size - End.Length - 2; i++)
             {
                 builder.Append(i % 1000).Append(',');
             }
+
             builder.Append("1]");
         }
-        return Encoding.UTF8.GetBytes(builder.Append(",\"max_tokens\":2}").ToString());
+
+        var body = Encoding.UTF8.GetBytes(builder.Append(End).ToString());
+        return body.Length > bodyLimit ? body : throw new InvalidOperationException($"An oversized body of {body.Length} bytes is within the limit of {bodyLimit}.");
     }
 
     private byte[] RandomBytes()

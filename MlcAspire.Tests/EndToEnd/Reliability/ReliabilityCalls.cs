@@ -143,13 +143,17 @@ internal static class ReliabilityCalls
     /// Waits (bounded) until each named engine's <c>/metrics</c> shows no running, waiting or parked request, no pending
     /// receive and no used KV page: nothing a failed or abandoned handoff could leak.
     /// </summary>
-    public static async Task WaitForNoReservedStateAsync(TestingApp app, IEnumerable<string> engines, CancellationToken cancellationToken)
+    public static Task WaitForNoReservedStateAsync(TestingApp app, IEnumerable<string> engines, CancellationToken cancellationToken) =>
+        WaitForNoReservedStateAsync([.. engines.Select(name => new RunningEngine(name, app.GetEndpoint(name), 0))], cancellationToken);
+
+    /// <inheritdoc cref="WaitForNoReservedStateAsync(TestingApp, IEnumerable{string}, CancellationToken)"/>
+    public static async Task WaitForNoReservedStateAsync(IEnumerable<RunningEngine> engines, CancellationToken cancellationToken)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(DrainBound);
         foreach (var engine in engines)
         {
-            using var client = app.CreateHttpClient(engine);
+            using var client = new HttpClient { BaseAddress = engine.Url };
             var metrics = "";
             try
             {
@@ -160,19 +164,58 @@ internal static class ReliabilityCalls
             }
             catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                Assert.Fail($"{engine} still holds state after {DrainBound}:\n{metrics}");
+                Assert.Fail($"{engine.Name} still holds state after {DrainBound}:\n{metrics}");
             }
         }
+    }
+
+    /// <summary>
+    /// Waits (bounded by <see cref="RequestBound"/>) until <paramref name="condition"/> holds, re-reading it every 20 ms;
+    /// fails with <paramref name="what"/> and the last <paramref name="describe"/> otherwise. For states the test cannot be
+    /// told about (an engine holding a call, a gauge reaching a value), never as a pause.
+    /// </summary>
+    public static async Task WaitUntilAsync(string what, Func<CancellationToken, Task<bool>> condition, Func<CancellationToken, Task<string>> describe, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(RequestBound);
+        try
+        {
+            while (!await condition(bound.Token))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), bound.Token);
+            }
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"Not reached within {RequestBound}: {what}. Last seen: {await describe(cancellationToken)}");
+        }
+    }
+
+    /// <summary>One engine's <c>/metrics</c>, name → value.</summary>
+    public static async Task<Dictionary<string, double>> EngineMetricsAsync(RunningEngine engine, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { BaseAddress = engine.Url };
+        return ParseMetrics(await client.GetStringAsync("/metrics", cancellationToken));
+    }
+
+    /// <summary>GET /health answers 200: the router stayed healthy through the faults.</summary>
+    public static async Task AssertRouterHealthyAsync(HttpClient router, CancellationToken cancellationToken)
+    {
+        using var health = await router.GetAsync("/health", cancellationToken);
+        Assert.True(health.StatusCode == System.Net.HttpStatusCode.OK, $"GET /health answered {(int)health.StatusCode}: {await health.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
     private static bool IsClean(string metrics)
     {
         string[] reserved = ["mlc_reference_kv_pages_used", "mlc_reference_running_requests", "mlc_reference_parked_requests",
             "mlc_reference_waiting_requests", "mlc_reference_pending_receives"];
-        var values = metrics.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var values = ParseMetrics(metrics);
+        return reserved.All(name => values[name] == 0);
+    }
+
+    private static Dictionary<string, double> ParseMetrics(string metrics) =>
+        metrics.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(line => !line.StartsWith('#'))
             .Select(line => line.Split(' '))
             .ToDictionary(parts => parts[0], parts => double.Parse(parts[1], CultureInfo.InvariantCulture));
-        return reserved.All(name => values[name] == 0);
-    }
 }

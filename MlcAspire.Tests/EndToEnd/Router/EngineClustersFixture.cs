@@ -1,18 +1,38 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
+using System.Globalization;
 
 namespace MlcAspire.Tests.EndToEnd.Router;
 
-/// <summary>Two four-engine clusters, prefix cache on and off, shared by one test class (start-up is the slow part).</summary>
+/// <summary>
+/// Two four-engine worlds, prefix cache on and off, shared by one test class (start-up is the slow part), and in front
+/// of them real router processes, one per setting the tests compare (1P1D and 2P2D, balance factors 0, 0.1 and 0.5;
+/// round-robin over three engines), each started by the first test that needs it and kept for the others.
+/// </summary>
 public sealed class EngineClustersFixture : IAsyncLifetime
 {
-    private readonly ConcurrentDictionary<(bool, string), Task<string>> _references = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<TestingApp>>> _routers = new();
 
     internal ReferenceEngineCluster WithPrefixCache { get; private set; } = null!;
 
     internal ReferenceEngineCluster WithoutPrefixCache { get; private set; } = null!;
 
     internal ReferenceEngineCluster Cluster(bool prefixCache) => prefixCache ? WithPrefixCache : WithoutPrefixCache;
+
+    /// <summary>The prefill engines (by index) of <see cref="DisaggregatedRouterAsync"/>: prefill, decode, prefill, decode.</summary>
+    internal static IReadOnlyList<int> PrefillEngines(int engines) => [.. Enumerable.Range(0, engines).Where(i => i % 2 == 0)];
+
+    /// <summary>The disaggregated router over the first <paramref name="engines"/> engines (prefill, decode, prefill, decode).</summary>
+    internal Task<TestingApp> DisaggregatedRouterAsync(bool prefixCache, int engines, double balance)
+    {
+        var factor = balance.ToString(CultureInfo.InvariantCulture);
+        return RouterAsync($"disagg/{prefixCache}/{engines}/{factor}", () => Cluster(prefixCache).CreateRouter(
+            [.. Enumerable.Range(0, engines)], new Dictionary<string, string>(),
+            ["--endpoint-roles", .. Enumerable.Range(0, engines).Select(i => i % 2 == 0 ? "Prefill" : "Decode"), "--pd-balance-factor", factor]));
+    }
+
+    /// <summary>Round-robin over engines 0–2 of the world without prefix cache.</summary>
+    internal Task<TestingApp> RoundRobinRouterAsync() =>
+        RouterAsync("round-robin", () => WithoutPrefixCache.CreateRouter([0, 1, 2], new Dictionary<string, string>(), "--router-mode", "round-robin"));
 
     public async ValueTask InitializeAsync()
     {
@@ -23,13 +43,20 @@ public sealed class EngineClustersFixture : IAsyncLifetime
         WithoutPrefixCache = await withoutCache;
     }
 
-    /// <summary>The greedy output of a single engine (engine-0 of the cluster, plain /v1/completions), computed once per prompt.</summary>
-    internal Task<string> ReferenceOutputAsync(bool prefixCache, JsonNode prompt, int maxTokens, CancellationToken cancellationToken) =>
-        _references.GetOrAdd((prefixCache, prompt.ToJsonString() + "/" + maxTokens),
-            _ => Cluster(prefixCache).CompleteDirectlyAsync(0, prompt, maxTokens, cancellationToken));
-
     public async ValueTask DisposeAsync()
     {
+        foreach (var start in _routers.Values.Where(r => r.IsValueCreated).Select(r => r.Value))
+        {
+            try
+            {
+                await (await start).DisposeAsync();
+            }
+            catch (Exception) when (!start.IsCompletedSuccessfully)
+            {
+                // The start failed (and disposed what it had started); the test that needed the router reported it.
+            }
+        }
+
         if (WithPrefixCache is not null)
         {
             await WithPrefixCache.DisposeAsync();
@@ -38,6 +65,25 @@ public sealed class EngineClustersFixture : IAsyncLifetime
         if (WithoutPrefixCache is not null)
         {
             await WithoutPrefixCache.DisposeAsync();
+        }
+    }
+
+    private Task<TestingApp> RouterAsync(string key, Func<TestingApp> create) =>
+        _routers.GetOrAdd(key, _ => new Lazy<Task<TestingApp>>(() => StartAsync(create()))).Value;
+
+    private static async Task<TestingApp> StartAsync(TestingApp router)
+    {
+        // Not the test's token: the router outlives the test that started it.
+        using var timeout = new CancellationTokenSource(TestingApp.DefaultTimeout);
+        try
+        {
+            await router.StartAsync(timeout.Token).WaitAsync(TestingApp.DefaultTimeout, timeout.Token);
+            return router;
+        }
+        catch
+        {
+            await router.DisposeAsync();
+            throw;
         }
     }
 }

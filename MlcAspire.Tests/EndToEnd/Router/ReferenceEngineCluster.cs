@@ -6,36 +6,52 @@ namespace MlcAspire.Tests.EndToEnd.Router;
 /// <summary>
 /// Real reference-engine processes in one NVSHMEM-like world, started with the command line and environment of
 /// docs/wiring.md (what the AppHost gives them): a uid helper that lives until every engine is ready, then the
-/// engines, all at once because joining the world is collective.
+/// engines, all at once because joining the world is collective. Routers in front of them are real processes too,
+/// planned by the AppHost (<see cref="CreateRouter"/>), so that several routers can share one world.
 /// </summary>
 internal sealed class ReferenceEngineCluster : IAsyncDisposable
 {
     private readonly List<EngineProcess> _engines = [];
 
-    private ReferenceEngineCluster()
-    {
-    }
+    private ReferenceEngineCluster(string model) => Model = model;
 
-    public IReadOnlyList<Uri> Engines => [.. _engines.Select(e => e.BaseAddress)];
+    /// <summary>The model directory every engine (and every router in front of them) loads.</summary>
+    public string Model { get; }
 
-    public static async Task<ReferenceEngineCluster> StartAsync(int engineCount, bool prefixCache, CancellationToken cancellationToken)
+    /// <summary>engine-<c>i</c> at its URL, with PE start <c>i</c> (one GPU each).</summary>
+    public IReadOnlyList<RunningEngine> Engines => [.. _engines.Select((e, i) => new RunningEngine(Name(i), e.BaseAddress, i))];
+
+    public static string Name(int engine) => $"engine-{engine}";
+
+    public static Task<ReferenceEngineCluster> StartAsync(int engineCount, bool prefixCache, CancellationToken cancellationToken) =>
+        StartAsync([.. Enumerable.Repeat(new ClusterEngine(), engineCount)], prefixCache, RepositoryPaths.ReferenceTinyModel, cancellationToken);
+
+    public static async Task<ReferenceEngineCluster> StartAsync(
+        IReadOnlyList<ClusterEngine> engines, bool prefixCache, string model, CancellationToken cancellationToken)
     {
-        var cluster = new ReferenceEngineCluster();
+        var cluster = new ReferenceEngineCluster(model);
         try
         {
             await using var uid = await NvshmemUidProcess.StartAsync(cancellationToken);
-            for (var i = 0; i < engineCount; i++)
+            for (var i = 0; i < engines.Count; i++)
             {
-                var environment = new Dictionary<string, string>(uid.EnvironmentFor(engineCount, i))
+                var environment = new Dictionary<string, string>(uid.EnvironmentFor(engines.Count, i))
                 {
-                    ["OTEL_SERVICE_NAME"] = $"engine-{i}",
+                    ["OTEL_SERVICE_NAME"] = Name(i),
                     ["Logging__LogLevel__Default"] = "Warning",
                 };
+                if (engines[i].Faults is { } faults)
+                {
+                    environment["MLC_REFERENCE_FAULTS"] = faults;
+                }
+
+                var overrides = "gpu_memory_utilization=0.8;spec_draft_length=0;tensor_parallel_shards=1"
+                    + (engines[i].Overrides is { } extra ? ";" + extra : "");
                 cluster._engines.Add(EngineProcess.Start(
                     ["--device", $"cuda:{i}", "--enable-debug", "--mode", "server", "--speculative-mode", "disable",
-                     "--prefix-cache-mode", prefixCache ? "radix" : "disable",
-                     "--overrides", "gpu_memory_utilization=0.8;spec_draft_length=0;tensor_parallel_shards=1"],
-                    environment));
+                     "--prefix-cache-mode", prefixCache ? "radix" : "disable", "--overrides", overrides],
+                    environment,
+                    model));
             }
 
             // The world is complete once every engine answers; disposing the uid helper then is what the AppHost does.
@@ -49,9 +65,21 @@ internal sealed class ReferenceEngineCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A router process in front of some of the engines (engine <c>i</c> of its topology is <c>engines[i]</c>), planned by
+    /// the AppHost for <paramref name="args"/> (e.g. <c>--endpoint-roles Prefill Decode --pd-balance-factor 0.1</c>).
+    /// Not started: the caller starts it with <c>StartAsync(ct).WaitAsync(TestingApp.DefaultTimeout, ct)</c>.
+    /// </summary>
+    public TestingApp CreateRouter(IReadOnlyList<int> engines, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        TestingApp.CreateRouter([.. engines.Select(i => Engines[i])], environment, [Model, .. args]);
+
     /// <summary>A gauge or counter from the engine's <c>/metrics</c>, e.g. <c>mlc_reference_parked_requests</c>.</summary>
     public async Task<double> GetMetricAsync(int engine, string name, CancellationToken cancellationToken) =>
         (await _engines[engine].MetricsAsync(cancellationToken))[name];
+
+    /// <summary>The sum of a counter over some engines (e.g. every prefill engine of a router).</summary>
+    public async Task<double> SumMetricAsync(IEnumerable<int> engines, string name, CancellationToken cancellationToken) =>
+        (await Task.WhenAll(engines.Select(i => GetMetricAsync(i, name, cancellationToken)))).Sum();
 
     /// <summary>Greedy completion straight from one engine: the single-engine reference output.</summary>
     public async Task<string> CompleteDirectlyAsync(int engine, JsonNode prompt, int maxTokens, CancellationToken cancellationToken)

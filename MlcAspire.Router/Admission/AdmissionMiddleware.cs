@@ -55,7 +55,9 @@ internal sealed class AdmissionMiddleware(
         {
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
             {
-                bodyLimit.MaxRequestBodySize = routerOptions.Value.MaxRequestBodyBytes;
+                // The API answers 413 past MaxRequestBodyBytes; Kestrel's limit only bounds how much of an oversized body it
+                // drains first (RequestBodyReader).
+                bodyLimit.MaxRequestBodySize = routerOptions.Value.MaxRequestBodyBytes + RequestBodyReader.DrainAllowanceBytes;
             }
 
             // The relay sees the drain deadline as its cancellation, stops, and the error is written here.

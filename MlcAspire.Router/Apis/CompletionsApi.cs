@@ -30,25 +30,10 @@ public static class CompletionsApi
         [AsParameters] CompletionServices services,
         CancellationToken cancellationToken)
     {
-        if (request.ContentLength > services.Options.Value.MaxRequestBodyBytes)
+        var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
+        if (bodyError is not null)
         {
-            return Error(services, new RequestError(StatusCodes.Status413PayloadTooLarge,
-                $"The request body has {request.ContentLength} bytes; the limit is {services.Options.Value.MaxRequestBodyBytes}.", null, "request_too_large"));
-        }
-
-        JsonNode? body;
-        try
-        {
-            // A duplicate key would otherwise surface later, as an ArgumentException on first access.
-            body = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            return Error(services, RequestError.Invalid($"The request body is not valid JSON: {ex.Message}", null, "invalid_json"));
-        }
-        catch (BadHttpRequestException ex)
-        {
-            return Error(services, new RequestError(ex.StatusCode, ex.Message, null, "request_rejected"));
+            return Error(services, bodyError);
         }
 
         var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model);

@@ -9,7 +9,7 @@ namespace MlcAspire.Tests.EndToEnd.Reliability;
 /// <item>engine-0: prefill, holds every remote_send (<c>stall_remote_send_ms</c>);</item>
 /// <item>engine-1: decode, a KV cache of 16 pages (256 positions), so that two generations preempt one another and a
 /// prep_recv can wait for pages;</item>
-/// <item>engine-2: decode, holds every prep_recv once its slots are reserved (<c>stall_prep_recv_ms</c>);</item>
+/// <item>engine-2: decode, answers every prep_recv seconds after its slots are reserved (<c>stall_prep_recv_ms</c>);</item>
 /// <item>engine-3: prefill, no fault.</item>
 /// </list>
 /// </summary>
@@ -17,6 +17,10 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
 {
     /// <summary>Long enough that a held call only ends when its caller leaves.</summary>
     private const string Held = "600000";
+
+    /// <summary>A prep_recv answer that comes seconds after the slots were reserved, well inside the router's
+    /// PrepRecvTimeout: the router keeps reading it after its client left, so that it knows D parked and releases it.</summary>
+    private const string SlowPrepRecvAnswer = "4000";
 
     internal ReferenceEngineCluster World { get; private set; } = null!;
 
@@ -36,7 +40,7 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
             [
                 new ClusterEngine(Faults: "stall_remote_send_ms=" + Held),
                 new ClusterEngine(Overrides: "max_total_seq_length=256;max_num_sequence=4;prefill_chunk_size=64"),
-                new ClusterEngine(Faults: "stall_prep_recv_ms=" + Held),
+                new ClusterEngine(Faults: "stall_prep_recv_ms=" + SlowPrepRecvAnswer),
                 new ClusterEngine(),
             ],
             prefixCache: false,

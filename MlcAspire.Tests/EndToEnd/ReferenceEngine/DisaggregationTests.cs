@@ -181,7 +181,7 @@ public sealed class DisaggregationTests(DisaggregationFixture fixture) : IClassF
         var body = GreedyBody(Prompt(seed: 507, 100), maxTokens: 4000, user: "stranded");
         body["stream"] = true;
         await PostOkAsync(decode.Client, "/microserving/prep_recv", With(body, ("end", -1)), ct);
-        Assert.Equal(1, (await decode.MetricsAsync(ct))["mlc_reference_parked_requests"]);
+        await decode.WaitForMetricAsync("mlc_reference_parked_requests", 1, ct);
         Assert.True((await decode.MetricsAsync(ct))["mlc_reference_kv_pages_used"] > 0);
 
         // The router's release: start_generate with stream=true, then drop the connection after the first chunk.

@@ -103,6 +103,26 @@ internal sealed class EngineProcess : IAsyncDisposable
             .ToDictionary(parts => parts[0], parts => double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Polls <c>/metrics</c> until <paramref name="name"/> reads <paramref name="value"/>: the engine publishes its
+    /// gauges after each step, so an answer can reach the client a moment before the gauges that go with it.</summary>
+    public async Task WaitForMetricAsync(string name, double value, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var last = double.NaN;
+        try
+        {
+            while ((last = (await MetricsAsync(timeout.Token))[name]) != value)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"{name} stayed {last} for 30 s; expected {value}.");
+        }
+    }
+
     /// <summary>Polls <c>/metrics</c> until no request holds pages or state (what a leak would break).</summary>
     public async Task WaitIdleAsync(CancellationToken cancellationToken)
     {

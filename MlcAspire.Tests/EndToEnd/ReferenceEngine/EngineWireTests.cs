@@ -229,7 +229,7 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
 
         Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
         Assert.Contains("dup-id", inner["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(1, (await fixture.Debug.MetricsAsync(Ct))["mlc_reference_running_requests"]);
+        await fixture.Debug.WaitForMetricAsync("mlc_reference_running_requests", 1, Ct);
     }
 
     [Fact]
@@ -265,7 +265,7 @@ public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassF
         Assert.Equal(1 + (2 * segments), layout.Length);
         Assert.Equal(39L, Enumerable.Range(0, segments).Sum(k => layout[2 + (2 * k)]));
         Assert.Equal(0, layout[1] % 16);
-        Assert.Equal(1, (await fixture.Debug.MetricsAsync(Ct))["mlc_reference_parked_requests"]);
+        await fixture.Debug.WaitForMetricAsync("mlc_reference_parked_requests", 1, Ct);
 
         body.AsObject().Remove("end");
         body["begin"] = 39;

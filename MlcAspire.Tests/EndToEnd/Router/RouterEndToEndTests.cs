@@ -118,6 +118,31 @@ public sealed class RouterEndToEndTests(EngineClustersFixture clusters) : IClass
     [Theory]
     [InlineData("disagg")]
     [InlineData("round-robin")]
+    public async Task StreamedCompletion_OnTheWire_IsExactSseFraming(string mode)
+    {
+        using var router = (await (mode == "disagg" ? clusters.DisaggregatedRouterAsync(false, 2, 0) : clusters.RoundRobinRouterAsync())).CreateHttpClient("router");
+
+        using var response = await router.PostCompletionAsync(
+            """{"prompt":"Framing on the wire","max_tokens":6,"temperature":0,"stream":true,"stream_options":{"include_usage":true}}""", Token);
+        var bytes = await response.Content.ReadAsByteArrayAsync(Token);
+        var body = System.Text.Encoding.UTF8.GetString(bytes);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+        // Every event is one "data: " line and a blank line, nothing else (no comments, ids or event names), and the
+        // stream ends with exactly one [DONE] event.
+        Assert.Matches(@"\A(data: \{[^\n]*\}\n\n)+data: \[DONE\]\n\n\z", body);
+        var chunks = RouterTestExtensions.SseData(body)[..^1].Select(data => JsonNode.Parse(data)!.AsObject()).ToList();
+        Assert.Single(chunks.Select(chunk => chunk["id"]!.GetValue<string>()).Distinct());
+        Assert.All(chunks, chunk => Assert.Equal("text_completion", chunk["object"]!.GetValue<string>()));
+        Assert.Equal(6, chunks[^1]["usage"]!["completion_tokens"]!.GetValue<int>());
+        await WaitForRouterIdleAsync(router, Token);
+    }
+
+    [Theory]
+    [InlineData("disagg")]
+    [InlineData("round-robin")]
     public async Task ClientDebugConfig_HasNoEffect(string mode)
     {
         using var router = (await (mode == "disagg" ? clusters.DisaggregatedRouterAsync(false, 2, 0) : clusters.RoundRobinRouterAsync())).CreateHttpClient("router");

@@ -97,6 +97,11 @@ internal sealed class LocalProcessStarter(string logDirectory, HttpClient http) 
             // Per-request logging would measure the console, not the router.
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (key, value) in spec.Settings ?? new Dictionary<string, string>())
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         for (var i = 0; i < engines.Count; i++)
         {
             environment[$"services__engine-{i}__http__0"] = engines[i].GetLeftPart(UriPartial.Authority);

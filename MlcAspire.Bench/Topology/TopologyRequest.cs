@@ -5,7 +5,8 @@ internal sealed record TopologyRequest(string Model, int EngineCount, IReadOnlyL
 
 /// <summary>A router process over the engines. Disagg uses engine 0 as prefill and engine 1 as decode (1P1D);
 /// round-robin uses every engine for both.</summary>
-internal sealed record RouterSpec(string Name, string Mode, double PdBalanceFactor = 0)
+/// <param name="Settings">Router settings beyond the defaults, as configuration keys (<c>Router:MaxInFlightPerEngine</c>).</param>
+internal sealed record RouterSpec(string Name, string Mode, double PdBalanceFactor = 0, IReadOnlyDictionary<string, string>? Settings = null)
 {
     public const string RoundRobin = "round-robin";
     public const string Disagg = "disagg";

@@ -199,7 +199,8 @@ internal sealed class EngineLoop(
 
         var budget = limits.PrefillChunkSize;
         var (prefillTokens, decodeTokens) = (0, 0);
-        foreach (var state in _running.ToArray())
+        var stepped = _running.ToArray();
+        foreach (var state in stepped)
         {
             foreach (var sequence in state.Sequences)
             {
@@ -233,7 +234,12 @@ internal sealed class EngineLoop(
                     SampleNext(state, sequence);
                 }
             }
+        }
 
+        // The step's time passes before anything it computed leaves the engine, as a GPU's results come after its kernels.
+        model.EndStep(prefillTokens, decodeTokens);
+        foreach (var state in stepped)
+        {
             if (state.Phase != Phase.Running)
             {
                 continue;
@@ -256,7 +262,6 @@ internal sealed class EngineLoop(
             }
         }
 
-        model.EndStep(prefillTokens, decodeTokens);
         (_prefillTokensTotal, _decodeTokensTotal) = (_prefillTokensTotal + prefillTokens, _decodeTokensTotal + decodeTokens);
         return true;
     }

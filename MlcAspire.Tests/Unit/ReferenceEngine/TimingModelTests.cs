@@ -46,9 +46,9 @@ public sealed class TimingModelTests
             step => Assert.Equal(TimeSpan.FromSeconds((step.PrefillTokens * 0.0001) + (0.02 * 1.5)), step.Time));
         Assert.All(shared.Steps.Where(s => s.PrefillTokens == 0), step => Assert.Equal(TimeSpan.FromSeconds(0.02), step.Time));
 
-        // The decoding request ends in its 6th step, before that step's time is spent.
-        Assert.Equal(0.0008 + (4 * 0.02), alone.EndToEndSeconds["decoding"], precision: 6);
-        Assert.Equal(0.0256 + (2 * (0.0256 + 0.03)) + (0.024 + 0.03) + 0.02, shared.EndToEndSeconds["decoding"], precision: 6);
+        // The decoding request ends with its 6th step, once that step's time is spent: no token leaves before its step ends.
+        Assert.Equal(0.0008 + (5 * 0.02), alone.EndToEndSeconds["decoding"], precision: 6);
+        Assert.Equal(0.0256 + (2 * (0.0256 + 0.03)) + (0.024 + 0.03) + (2 * 0.02), shared.EndToEndSeconds["decoding"], precision: 6);
     }
 
     private static async Task<(IReadOnlyList<Step> Steps, IReadOnlyDictionary<string, double> EndToEndSeconds)> RunAsync(

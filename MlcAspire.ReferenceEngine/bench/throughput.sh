@@ -28,14 +28,20 @@ now() { date +%s.%N; }
 
 # Warm-up (JIT), then prefill: a 2,000-token prompt and one output token.
 post "{\"prompt\":[$(ids 1 64)],\"max_tokens\":4,\"temperature\":0}" >/dev/null
+# The body is built before the clock starts: building 2,000 ids in bash takes longer than the prefill itself.
+prefill_body="{\"prompt\":[$(ids 7 $prompt_tokens)],\"max_tokens\":1,\"temperature\":0}"
 start=$(now)
-post "{\"prompt\":[$(ids 7 $prompt_tokens)],\"max_tokens\":1,\"temperature\":0}" >/dev/null
+post "$prefill_body" >/dev/null
 prefill_s=$(echo "$(now) - $start" | bc -l)
 
 # Decode: CONCURRENCY generations of DECODE_TOKENS tokens each from short prompts, all at once.
-start=$(now)
+bodies=()
 for i in $(seq 1 "$concurrency"); do
-  post "{\"prompt\":[$(ids $((i * 31)) 16)],\"max_tokens\":$decode_tokens,\"temperature\":0,\"debug_config\":{\"ignore_eos\":true}}" >/dev/null &
+  bodies+=("{\"prompt\":[$(ids $((i * 31)) 16)],\"max_tokens\":$decode_tokens,\"temperature\":0,\"debug_config\":{\"ignore_eos\":true}}")
+done
+start=$(now)
+for body in "${bodies[@]}"; do
+  post "$body" >/dev/null &
 done
 wait $(jobs -p | grep -v "^$engine$") 2>/dev/null || true
 decode_s=$(echo "$(now) - $start" | bc -l)

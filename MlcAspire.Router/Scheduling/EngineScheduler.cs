@@ -65,16 +65,21 @@ public sealed class EngineScheduler
         {
             lock (_lock)
             {
+                // Admission asks this for every request: the usual answer, "servable", costs one pick and no allocation;
+                // only a refusal builds its message.
                 if (_mode == RouterMode.RoundRobin)
                 {
-                    return RoleUnavailability("", _ => true);
+                    return Pick(EngineSelection.Any, exclude: null) is null ? RoleUnavailability("", _ => true) : null;
+                }
+
+                if (PickPair() is not null)
+                {
+                    return null;
                 }
 
                 return RoleUnavailability("decode ", e => e.CanDecode)
                     ?? RoleUnavailability("prefill ", e => e.CanPrefill)
-                    ?? (PickPair() is null
-                        ? "Only one engine is in rotation to prefill and decode, and disaggregation needs two distinct engines; try again later."
-                        : null);
+                    ?? "Only one engine is in rotation to prefill and decode, and disaggregation needs two distinct engines; try again later.";
             }
         }
     }

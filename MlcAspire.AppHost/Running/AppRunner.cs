@@ -409,11 +409,7 @@ internal sealed class AppRunner : IAsyncDisposable
         }
 
         RunnerLog.StopGracePeriodEnded(_logger, resource.Plan.Name, process.Id, grace);
-        process.KillTree();
-        if (!await CompletesWithinAsync(resource.Completion, s_killTimeout, CancellationToken.None))
-        {
-            RunnerLog.ProcessOutlivedKill(_logger, resource.Plan.Name, process.Id, s_killTimeout);
-        }
+        await KillTreeAsync(resource.Plan.Name, process, resource.Completion);
     }
 
     private async Task StopHelperAsync(CancellationToken cancellationToken)
@@ -438,16 +434,23 @@ internal sealed class AppRunner : IAsyncDisposable
 
         if (!await CompletesWithinAsync(helper.Completion, s_helperStopGracePeriod, cancellationToken))
         {
-            helper.KillTree();
-            if (!await CompletesWithinAsync(helper.Completion, s_killTimeout, CancellationToken.None))
-            {
-                RunnerLog.ProcessOutlivedKill(_logger, NvshmemHelperPlan.Name, helper.Id, s_killTimeout);
-            }
+            await KillTreeAsync(NvshmemHelperPlan.Name, helper, helper.Completion);
         }
 
         RecordStateChange(NvshmemHelperPlan.Name, ResourceState.Stopped);
         _watchdog?.Forget(helper.Id);
         helper.Dispose();
+    }
+
+    /// <summary>Kills a process tree that outlived its grace period and waits (bounded) until <paramref name="completion"/>
+    /// says it is gone; one that outlives that too is logged, and stopping moves on.</summary>
+    private async Task KillTreeAsync(string name, ManagedProcess process, Task completion)
+    {
+        process.KillTree();
+        if (!await CompletesWithinAsync(completion, s_killTimeout, CancellationToken.None))
+        {
+            RunnerLog.ProcessOutlivedKill(_logger, name, process.Id, s_killTimeout);
+        }
     }
 
     /// <summary>Whether <paramref name="task"/> completes within <paramref name="timeout"/>; false, never an exception, otherwise.</summary>

@@ -45,6 +45,15 @@ public sealed class RouterOptions
     /// <summary>Longest silence between two reads of a token stream; resets on every read. There is no total timeout.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long an engine may take over a non-streamed completion: its answer comes whole, headers and all, after the
+    /// last token, so no idle timeout can guard it. Long enough for a long generation on a busy engine.
+    /// </summary>
+    public TimeSpan CompletionTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Budget for releasing a decode engine's parked state after a handoff that did not complete.</summary>
     public TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The budget for a generating call's response headers: the first token of a stream, the whole answer otherwise.</summary>
+    public TimeSpan GenerationTimeout(CompletionRequest request) => request.Stream ? FirstTokenTimeout : CompletionTimeout;
 }

@@ -67,6 +67,7 @@ internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOp
             (nameof(options.RemoteSendTimeout), options.RemoteSendTimeout),
             (nameof(options.FirstTokenTimeout), options.FirstTokenTimeout),
             (nameof(options.IdleTimeout), options.IdleTimeout),
+            (nameof(options.CompletionTimeout), options.CompletionTimeout),
             (nameof(options.ReleaseTimeout), options.ReleaseTimeout),
         })
         {

@@ -5,13 +5,14 @@ namespace MlcAspire.Router.Forwarding;
 
 /// <summary>
 /// Runs a completion: attempts through the <see cref="ICompletionStrategy"/>, relays the generating engine's SSE to
-/// the client (or joins it for a non-streaming client), retries preempted attempts and maps failures.
+/// the client (or passes on its whole answer to a non-streaming client), retries preempted attempts and maps failures.
 /// </summary>
 /// <remarks>
 /// Steps:
 /// 1. Start an attempt with a fresh request id (the first attempt's id is the client-facing id).
 /// 2. A failure before any byte reached the client becomes an HTTP error with the OpenAI envelope.
-/// 3. Relay (stream) or join (non-stream) the engine's chunks, re-arming the idle timeout on every read.
+/// 3. Relay the engine's chunks, re-arming the idle timeout on every read; or, for a non-streaming client, read the
+///    engine's own non-streamed answer within <see cref="RouterOptions.CompletionTimeout"/>.
 /// 4. <c>finish_reason: "preempt"</c> drops the attempt; after a backoff a new attempt starts (bounded), and text
 ///    already sent is skipped (<see cref="RetryDeduplicator"/>).
 /// 5. A failure after the stream started is one <c>data: {"error":…}</c> event with no <c>[DONE]</c>. An engine
@@ -25,6 +26,9 @@ public sealed class CompletionRelay(
     private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
     private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
     private static ReadOnlyMemory<byte> DoneEvent { get; } = "data: [DONE]\n\n"u8.ToArray();
+
+    /// <summary>Largest non-streamed answer read from an engine: far above any real completion, yet bounded.</summary>
+    private const int MaxAnswerBytes = 64 * 1024 * 1024;
 
     private readonly RouterOptions _options = options.Value;
     private readonly ReliabilityOptions _reliability = reliability.Value;
@@ -71,7 +75,7 @@ public sealed class CompletionRelay(
 
                     result = request.Stream
                         ? await StreamAttemptAsync(context, start, deduplicator, number, cancellationToken)
-                        : await JoinAttemptAsync(context, start, clientId, cancellationToken);
+                        : await AnswerAttemptAsync(context, start, clientId, cancellationToken);
                     start.Response.Complete(result.Failure, result.Preempted ? "Preempted" : null);
                 }
 
@@ -158,22 +162,57 @@ public sealed class CompletionRelay(
         return AttemptResult.Completed;
     }
 
-    private async Task<AttemptResult> JoinAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a non-streaming engine's answer whole (the engine joins it: text per choice, the first finish_reason,
+    /// logprobs concatenated, and usage, spec §2.3) and passes it on under the client-facing id and the router's model.
+    /// </summary>
+    private async Task<AttemptResult> AnswerAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
     {
-        var aggregator = new CompletionAggregator(clientId, _options.Model);
-        var result = await ReadEngineStreamAsync(start, (payload, _) =>
+        var response = start.Response!;
+        var timeout = start.StreamTimeout!;
+        JsonObject answer;
+        try
         {
-            aggregator.Add(payload.Span);
-            return ValueTask.CompletedTask;
-        }, cancellationToken);
-        if (result != AttemptResult.Completed)
+            var (body, complete) = await EngineClient.ReadBodyAsync(response.Response!, MaxAnswerBytes, timeout.Token);
+            if (!complete)
+            {
+                return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse,
+                    $"{response.Engine.Name} answered with more than {MaxAnswerBytes / (1024 * 1024)} MiB; ask for a completion this large as a stream."));
+            }
+
+            RequestTelemetry.Current?.ObserveAnswer(body);
+            answer = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("The answer is not a JSON object.");
+            if (answer["error"] is JsonObject or JsonValue)
+            {
+                return AttemptResult.Failed(new EngineFailure(EngineCallError.EngineFailed, EngineErrorBody.ReadMessage(
+                    System.Text.Encoding.UTF8.GetString(body), (int)HttpStatusCode.BadGateway)));
+            }
+
+            if (answer["choices"] is not JsonArray choices)
+            {
+                throw new JsonException("The answer has no 'choices' list.");
+            }
+
+            if (choices.Any(choice => choice?["finish_reason"]?.GetValue<string>() == CompletionChunk.PreemptFinishReason))
+            {
+                return AttemptResult.Preemption;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            return result;
+            return AttemptResult.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{response.Engine.Name} answered with something that is not a completion: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return AttemptResult.Failed(EngineClient.Classify(ex, response.Engine, "completion", timeout, cancellationToken));
         }
 
+        // The engine's id is this attempt's; a preempt retry's differs from the id the client was promised.
+        answer["id"] = clientId;
+        answer["model"] = _options.Model;
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(aggregator.Build(timeProvider), RouterJsonContext.Default.JsonObject), cancellationToken);
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(answer, RouterJsonContext.Default.JsonObject), cancellationToken);
         return AttemptResult.Completed;
     }
 

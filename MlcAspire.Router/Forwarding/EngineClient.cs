@@ -18,12 +18,12 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     /// failure. A successful response's body is the caller's to read and dispose, together with the span.
     /// </summary>
     public async ValueTask<EngineResponse> SendAsync(
-        EngineEndpoint engine, string path, string role, string requestId, JsonObject body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         var telemetry = EngineCallTelemetry.Start(timeProvider, path, engine, role, requestId, body);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path))
         {
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, RouterJsonContext.Default.JsonObject)),
+            Content = new ReadOnlyMemoryContent(body.Json),
         };
         request.Content.Headers.ContentType = JsonMediaType;
 
@@ -65,7 +65,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
 
     /// <summary>POSTs a MicroServing call whose answer is one small JSON object, read whole within the same timeout.</summary>
     public async ValueTask<(JsonNode? Body, EngineFailure? Failure)> PostForJsonAsync(
-        EngineEndpoint engine, string path, string role, string requestId, JsonObject body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         await using var response = await SendAsync(engine, path, role, requestId, body, timeout, cancellationToken);
         if (response.Failure is { } failure)
@@ -108,18 +108,35 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
             : new EngineFailure(EngineCallError.Transport, $"{engine.Name} could not be reached for {path}: {ex.Message}");
     }
 
-    private static async Task<string> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Reads a response body up to <paramref name="maxBytes"/>; <c>Complete</c> is false when it is longer.</summary>
+    public static async Task<(ArraySegment<byte> Body, bool Complete)> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxErrorBodyBytes];
+        // One byte beyond the limit tells a body of exactly maxBytes from a longer one.
+        var buffer = new byte[Math.Clamp(response.Content.Headers.ContentLength ?? 16 * 1024, 1, maxBytes) + 1];
         var total = 0;
         int read;
-        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        while ((read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
         {
             total += read;
+            if (total > maxBytes)
+            {
+                return (new ArraySegment<byte>(buffer, 0, maxBytes), false);
+            }
+
+            if (total == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(buffer.Length * 2L, maxBytes + 1L));
+            }
         }
 
-        return Encoding.UTF8.GetString(buffer, 0, total);
+        return (new ArraySegment<byte>(buffer, 0, total), true);
+    }
+
+    private static async Task<string> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var (body, _) = await ReadBodyAsync(response, MaxErrorBodyBytes, cancellationToken);
+        return Encoding.UTF8.GetString(body);
     }
 }
 

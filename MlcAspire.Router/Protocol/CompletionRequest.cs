@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MlcAspire.Router.Protocol;
 
 /// <summary>
@@ -5,11 +7,18 @@ namespace MlcAspire.Router.Protocol;
 /// it unchanged (including <c>response_format.schema</c>, spec §5.7 W8); only <c>user</c> and <c>debug_config</c>
 /// are removed, because the router owns the engine request id and the debug controls (W6, W7).
 /// </summary>
+/// <remarks>
+/// A handoff makes three engine calls with the same fields (§4.4: keep the bodies identical), and a prompt may be
+/// thousands of token ids. So each field is serialized once, on the first engine body, and every engine body is
+/// written from those bytes rather than from a clone of the JSON tree.
+/// </remarks>
 public sealed class CompletionRequest
 {
     /// <summary>The debug_config the router sends on every engine call; clients cannot set any of it.</summary>
-    private static readonly string DefaultDebugConfig =
-        """{"ignore_eos":false,"pinned_system_prompt":false,"special_request":null,"grammar_execution_mode":"jump_forward","disagg_config":null}""";
+    private static readonly byte[] DefaultDebugConfig =
+        """{"ignore_eos":false,"pinned_system_prompt":false,"special_request":null,"grammar_execution_mode":"jump_forward","disagg_config":null}"""u8.ToArray();
+
+    private (string Key, byte[] Value)[]? _fields;
 
     internal CompletionRequest(JsonObject body, bool stream, int n, string? promptText, IReadOnlyList<int>? promptTokens)
     {
@@ -20,7 +29,7 @@ public sealed class CompletionRequest
         PromptTokens = promptTokens;
     }
 
-    /// <summary>The client's fields minus <c>user</c> and <c>debug_config</c>.</summary>
+    /// <summary>The client's fields minus <c>user</c> and <c>debug_config</c>; the prompt as the client sent it.</summary>
     public JsonObject Body { get; }
 
     /// <summary>Whether the client asked for SSE.</summary>
@@ -32,40 +41,101 @@ public sealed class CompletionRequest
     /// <summary>The prompt when the client sent text, else null.</summary>
     public string? PromptText { get; }
 
-    /// <summary>The prompt's token ids: as sent, or as the router's tokenizer produced them; null when not needed.</summary>
+    /// <summary>
+    /// The prompt's token ids: as sent, or as the router's tokenizer produced them; null when not needed. When set,
+    /// engine bodies carry these ids as the prompt.
+    /// </summary>
     public IReadOnlyList<int>? PromptTokens { get; private set; }
 
-    /// <summary>Replaces a text prompt by its token ids, so every engine of a handoff sees the same tokens.</summary>
+    /// <summary>Replaces a text prompt by its token ids in engine bodies, so every engine of a handoff sees the same tokens.</summary>
     public void UseTokens(IReadOnlyList<int> tokens)
     {
         PromptTokens = tokens;
-        Body["prompt"] = new JsonArray([.. tokens.Select(t => (JsonNode)JsonValue.Create(t))]);
+        _fields = null;
     }
 
     /// <summary>
     /// The body of one engine call: the client's fields, the attempt's request id as <c>user</c>, the router's own
-    /// <c>debug_config</c>, and the call's extra fields (<c>end</c>, <c>begin</c>…).
+    /// <c>debug_config</c>, and the call's extra fields (<c>end</c>, <c>begin</c>…), which replace a client field of
+    /// the same name.
     /// </summary>
     /// <remarks>
-    /// A non-streaming client request is still streamed from the engine (with usage) and joined by the router, so
-    /// the idle timeout and client-disconnect cancellation work the same for both.
+    /// <c>stream</c> is the client's: a non-streaming client gets the engine's own joined answer, read whole under a
+    /// total timeout (<see cref="RouterOptions.CompletionTimeout"/>), so the router wakes once per request instead of
+    /// once per token.
     /// </remarks>
-    public JsonObject CreateEngineBody(string requestId, params ReadOnlySpan<(string Key, JsonNode? Value)> extra)
+    public EngineRequestBody CreateEngineBody(string requestId, params ReadOnlySpan<(string Key, JsonNode? Value)> extra)
     {
-        var body = (JsonObject)Body.DeepClone();
-        body["user"] = requestId;
-        body["debug_config"] = JsonNode.Parse(DefaultDebugConfig);
-        if (!Stream)
+        var fields = _fields ??= SerializeFields();
+        var buffer = new ArrayBufferWriter<byte>(fields.Sum(field => field.Key.Length + field.Value.Length + 4) + 256);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            body["stream"] = true;
-            body["stream_options"] = new JsonObject { ["include_usage"] = true };
+            writer.WriteStartObject();
+            foreach (var (key, value) in fields)
+            {
+                if (!Replaced(key, extra))
+                {
+                    writer.WritePropertyName(key);
+                    writer.WriteRawValue(value, skipInputValidation: true);
+                }
+            }
+
+            writer.WriteString("user", requestId);
+            writer.WritePropertyName("debug_config");
+            writer.WriteRawValue(DefaultDebugConfig, skipInputValidation: true);
+            foreach (var (key, value) in extra)
+            {
+                writer.WritePropertyName(key);
+                if (value is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    value.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
         }
 
-        foreach (var (key, value) in extra)
+        return new EngineRequestBody(buffer.WrittenMemory, PromptTokens?.Count, extra.ToArray());
+    }
+
+    private static bool Replaced(string key, ReadOnlySpan<(string Key, JsonNode? Value)> extra)
+    {
+        foreach (var (extraKey, _) in extra)
         {
-            body[key] = value;
+            if (extraKey == key)
+            {
+                return true;
+            }
         }
 
-        return body;
+        return false;
+    }
+
+    private (string Key, byte[] Value)[] SerializeFields() =>
+    [
+        .. Body.Where(field => field.Key != "prompt" || PromptTokens is null)
+            .Select(field => (field.Key, JsonSerializer.SerializeToUtf8Bytes(field.Value, RouterJsonContext.Default.JsonNode))),
+        .. PromptTokens is { } tokens ? [("prompt", SerializeTokens(tokens))] : Array.Empty<(string, byte[])>(),
+    ];
+
+    private static byte[] SerializeTokens(IReadOnlyList<int> tokens)
+    {
+        var buffer = new ArrayBufferWriter<byte>(tokens.Count * 6 + 2);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var token in tokens)
+            {
+                writer.WriteNumberValue(token);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 }

@@ -9,5 +9,6 @@ namespace MlcAspire.Router.Protocol;
 [JsonSerializable(typeof(RouterStatus))]
 [JsonSerializable(typeof(PrepRecvResponse))]
 [JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(JsonNode))]
 [JsonSerializable(typeof(long[]))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -102,7 +102,7 @@ internal sealed class DisaggregatedStrategy(
             }
 
             // :: Step 5
-            var streamTimeout = new ActivityTimeout(timeProvider, _options.FirstTokenTimeout, cancellationToken);
+            var streamTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
             var response = await client.SendAsync(
                 decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), streamTimeout, cancellationToken);
 
@@ -172,9 +172,7 @@ internal sealed class DisaggregatedStrategy(
     private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineEndpoint decode, int resolvedEnd)
     {
         using var timeout = new ActivityTimeout(timeProvider, _options.ReleaseTimeout, CancellationToken.None);
-        var body = request.CreateEngineBody(id, ("begin", resolvedEnd));
-        body["stream"] = true;
-        body["max_tokens"] = 1;
+        var body = request.CreateEngineBody(id, ("begin", resolvedEnd), ("stream", true), ("max_tokens", 1));
         await using var response = await client.SendAsync(decode, StartGeneratePath, DecodeRole, id, body, timeout, CancellationToken.None);
         if (response.Failure is { } failure)
         {

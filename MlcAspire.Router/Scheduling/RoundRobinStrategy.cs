@@ -18,7 +18,7 @@ internal sealed class RoundRobinStrategy(
             return CompletionStart.Failed(new EngineFailure(EngineCallError.NoHealthyEngine, scheduler.Unavailability ?? "No engine is in rotation; try again later."));
         }
 
-        var timeout = new ActivityTimeout(timeProvider, _options.FirstTokenTimeout, cancellationToken);
+        var timeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(attempt.Request), cancellationToken);
         var started = false;
         try
         {

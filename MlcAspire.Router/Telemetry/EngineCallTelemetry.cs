@@ -30,7 +30,7 @@ public sealed class EngineCallTelemetry : IDisposable
 
     /// <summary>Starts the span, tagged with what the request body says: prompt tokens, KV window and receiving PE.</summary>
     public static EngineCallTelemetry Start(
-        TimeProvider timeProvider, string operation, EngineEndpoint engine, string role, string requestId, JsonObject body)
+        TimeProvider timeProvider, string operation, EngineEndpoint engine, string role, string requestId, EngineRequestBody body)
     {
         var activity = RouterTelemetry.ActivitySource.StartActivity(operation, ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
@@ -39,9 +39,9 @@ public sealed class EngineCallTelemetry : IDisposable
             activity.SetTag(RouterTelemetry.RoleTag, role);
             activity.SetTag(RouterTelemetry.RequestIdTag, requestId);
             activity.SetTag(RouterTelemetry.OperationNameTag, RouterTelemetry.TextCompletion);
-            if (body["prompt"] is JsonArray prompt)
+            if (body.PromptTokens is { } promptTokens)
             {
-                activity.SetTag(RouterTelemetry.InputTokensTag, prompt.Count);
+                activity.SetTag(RouterTelemetry.InputTokensTag, promptTokens);
             }
 
             TagInt(activity, RouterTelemetry.WindowBeginTag, body["begin"]);

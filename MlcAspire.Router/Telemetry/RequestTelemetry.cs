@@ -44,6 +44,9 @@ internal sealed class RequestTelemetry
         }
     }
 
+    /// <summary>Notes a non-streamed answer's usage; a whole answer has no first token the router could time.</summary>
+    public void ObserveAnswer(ReadOnlySpan<byte> answer) => _usage = ReadUsage(answer) ?? _usage;
+
     /// <summary>Notes the first chunk and, in the chunk that carries it, the engine's usage (a forward-only scan).</summary>
     public void ObserveChunk(ReadOnlySpan<byte> payload)
     {

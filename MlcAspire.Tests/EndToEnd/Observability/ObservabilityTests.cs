@@ -70,24 +70,28 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
             usages.Add((await CompleteAsync(client, prompt, token)).Usage);
         }
 
+        // Streamed without include_usage: timed from its first token, but no usage to count.
+        using var streamed = await PostAsync(client, new JsonObject { ["prompt"] = Prompt, ["max_tokens"] = 4, ["stream"] = true }, token);
+        Assert.EndsWith("data: [DONE]\n\n", await streamed.Content.ReadAsStringAsync(token), StringComparison.Ordinal);
         using var rejected = await PostAsync(client, new JsonObject { ["prompt"] = "x", ["temperature"] = "hot" }, token);
         Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
 
         var after = await client.GetStringAsync("/metrics", token);
         double Delta(string name, params string[] labels) => Sum(after, name, labels) - Sum(before, name, labels);
 
-        Assert.Equal(3, Delta("mlcaspire_router_requests_total", "mlc_router_mode=\"Disagg\"", "mlc_outcome=\"Success\""));
+        Assert.Equal(4, Delta("mlcaspire_router_requests_total", "mlc_router_mode=\"Disagg\"", "mlc_outcome=\"Success\""));
         Assert.Equal(1, Delta("mlcaspire_router_requests_total", "mlc_router_mode=\"Disagg\"", "mlc_outcome=\"Rejected\""));
-        Assert.Equal(3, Delta("gen_ai_server_request_duration_seconds_count"));
-        Assert.Equal(3, Delta("gen_ai_server_time_to_first_token_seconds_count"));
-        Assert.Equal(3, Delta("mlcaspire_router_overhead_seconds_count"));
+        Assert.Equal(4, Delta("gen_ai_server_request_duration_seconds_count"));
+        // A non-streamed answer arrives whole: only the streamed request has a first token the router can time.
+        Assert.Equal(1, Delta("gen_ai_server_time_to_first_token_seconds_count"));
+        Assert.Equal(4, Delta("mlcaspire_router_overhead_seconds_count"));
         Assert.Equal(usages.Sum(u => u["prompt_tokens"]!.GetValue<int>()), Delta("gen_ai_client_token_usage_sum", "gen_ai_token_type=\"input\""));
         Assert.Equal(usages.Sum(u => u["completion_tokens"]!.GetValue<int>()), Delta("gen_ai_client_token_usage_sum", "gen_ai_token_type=\"output\""));
         Assert.Equal(3, Delta("gen_ai_client_token_usage_count", "gen_ai_token_type=\"output\""));
         foreach (var operation in (string[])["microserving/prep_recv", "microserving/remote_send", "microserving/start_generate"])
         {
-            Assert.Equal(3, Delta("mlcaspire_router_engine_calls_total", $"mlc_operation=\"{operation}\"", "mlc_outcome=\"Success\""));
-            Assert.Equal(3, Delta("mlcaspire_router_engine_call_duration_seconds_count", $"mlc_operation=\"{operation}\""));
+            Assert.Equal(4, Delta("mlcaspire_router_engine_calls_total", $"mlc_operation=\"{operation}\"", "mlc_outcome=\"Success\""));
+            Assert.Equal(4, Delta("mlcaspire_router_engine_call_duration_seconds_count", $"mlc_operation=\"{operation}\""));
         }
 
         Assert.Equal(0, Sum(after, "mlcaspire_router_engine_active_requests", "mlc_engine=\"engine-0\"", "mlc_engine_role=\"prefill\""));

@@ -178,12 +178,40 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PreemptedEveryTime_RetriesRunOut_AndTheClientGets503()
+    public async Task PreemptedAnswer_IsRetried_AndTheClientGetsTheRetrysAnswerUnderItsOwnId()
     {
+        var attempts = 0;
         _engine.Handler = (context, _, body) =>
-            FakeEngine.WriteSseAsync(context, [FakeEngine.Chunk(body["user"]!.GetValue<string>(), "", "preempt")]);
+        {
+            var id = body["user"]!.GetValue<string>();
+            var answer = Interlocked.Increment(ref attempts) == 1
+                ? FakeEngine.Answer(id, "Hel", "preempt", 3, 0)
+                : FakeEngine.Answer(id, "Hello world", "stop", 3, 2);
+            return FakeEngine.WriteTextAsync(context, 200, answer, "application/json");
+        };
 
         using var response = await _client.PostCompletionAsync("""{"prompt":"x"}""", Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!;
+        Assert.Equal("Hello world", json["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(5, json["usage"]!["total_tokens"]!.GetValue<int>());
+        var ids = _engine.Requests.Select(r => r.Body["user"]!.GetValue<string>()).ToList();
+        Assert.Equal(2, ids.Distinct().Count());
+        Assert.Equal(ids[0], json["id"]!.GetValue<string>());
+        await _client.WaitForIdleAsync(Token);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PreemptedEveryTime_RetriesRunOut_AndTheClientGets503(bool stream)
+    {
+        _engine.Handler = (context, _, body) => body["stream"]?.GetValue<bool>() == true
+            ? FakeEngine.WriteSseAsync(context, [FakeEngine.Chunk(body["user"]!.GetValue<string>(), "", "preempt")])
+            : FakeEngine.WriteTextAsync(context, 200, FakeEngine.Answer(body["user"]!.GetValue<string>(), "", "preempt", 3, 0), "application/json");
+
+        using var response = await _client.PostCompletionAsync(new JsonObject { ["prompt"] = "x", ["stream"] = stream }.ToJsonString(), Token);
 
         var error = await ReadErrorAsync(response, HttpStatusCode.ServiceUnavailable);
         Assert.Equal("preempted", error["code"]!.GetValue<string>());
@@ -239,12 +267,13 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task EngineSilentPastTheFirstTokenTimeout_Gets504EngineTimeout_BeforeAnyByte(bool stream)
+    public async Task EngineSilentPastItsGenerationTimeout_Gets504EngineTimeout_BeforeAnyByte(bool stream)
     {
         // The only engine holds every request: the one retry of a fault before the first byte stalls on it too.
         _engine.Handler = (context, _, _) => Task.Delay(Timeout.Infinite, context.RequestAborted);
         var settings = RouterFactory.Settings("round-robin", [("Both", _engine)]);
-        settings["Router:FirstTokenTimeout"] = "00:00:00.2";
+        // A stream's headers come with its first token; a non-streamed answer's with its last.
+        settings[stream ? "Router:FirstTokenTimeout" : "Router:CompletionTimeout"] = "00:00:00.2";
         await using var router = new RouterFactory(settings);
         using var client = router.CreateClient();
 
@@ -257,26 +286,28 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
         await client.WaitForIdleAsync(Token);
     }
 
-    [Fact]
-    public async Task EngineStreamsALineWithoutEnd_TheAttemptEndsAtTheLineBound_With502InvalidResponse()
+    [Theory]
+    [InlineData(true, "longer than 4194304 bytes")]
+    [InlineData(false, "more than 64 MiB")]
+    public async Task EngineSendsWithoutEnd_TheAttemptEndsAtTheBound_With502InvalidResponse(bool stream, string bound)
     {
         var padding = new string('x', 64 * 1024);
         _engine.Handler = async (context, _, _) =>
         {
-            // An engine gone wrong: bytes keep coming, but never a newline.
-            context.Response.ContentType = "text/event-stream";
-            await context.Response.WriteAsync("data: ", context.RequestAborted);
+            // An engine gone wrong: bytes keep coming, but never a newline (a stream) or an end (an answer).
+            context.Response.ContentType = stream ? "text/event-stream" : "application/json";
+            await context.Response.WriteAsync(stream ? "data: " : "{\"text\":\"", context.RequestAborted);
             while (true)
             {
                 await context.Response.WriteAsync(padding, context.RequestAborted);
             }
         };
 
-        using var response = await _client.PostCompletionAsync("""{"prompt":"x"}""", Token);
+        using var response = await _client.PostCompletionAsync(new JsonObject { ["prompt"] = "x", ["stream"] = stream }.ToJsonString(), Token);
 
         var error = await ReadErrorAsync(response, HttpStatusCode.BadGateway);
         Assert.Equal("engine_invalid_response", error["code"]!.GetValue<string>());
-        Assert.Contains($"longer than {EngineSseReader.MaxLineBytes} bytes", error["message"]!.GetValue<string>());
+        Assert.Contains(bound, error["message"]!.GetValue<string>());
         await _client.WaitForIdleAsync(Token);
     }
 

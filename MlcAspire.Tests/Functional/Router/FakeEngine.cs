@@ -112,14 +112,34 @@ internal sealed class FakeEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>The tokens of <paramref name="texts"/> as a complete stream for the request id in the body.</summary>
+    /// <summary>
+    /// The tokens of <paramref name="texts"/> for the request id in the body: a complete stream when the body asks
+    /// for one, else MLC's joined answer (spec §2.3).
+    /// </summary>
     public static Task StreamTextAsync(HttpContext context, JsonObject body, params string[] texts)
     {
         var id = body["user"]!.GetValue<string>();
+        if (body["stream"]?.GetValue<bool>() != true)
+        {
+            return WriteTextAsync(context, 200, Answer(id, string.Concat(texts), "stop", prompt: 3, completion: texts.Length), "application/json");
+        }
+
         var chunks = texts.Select((text, i) => Chunk(id, text, i == texts.Length - 1 ? "stop" : null)).ToList();
         chunks.Add(UsageChunk(id, 3, texts.Length));
         return WriteSseAsync(context, chunks);
     }
+
+    /// <summary>A non-streamed <c>text_completion</c> with one choice and usage, as MLC answers one.</summary>
+    public static string Answer(string id, string text, string? finishReason, int prompt, int completion) =>
+        new JsonObject
+        {
+            ["id"] = id,
+            ["choices"] = new JsonArray(new JsonObject { ["finish_reason"] = finishReason, ["index"] = 0, ["logprobs"] = null, ["text"] = text }),
+            ["created"] = 1737000000,
+            ["model"] = null,
+            ["object"] = "text_completion",
+            ["usage"] = new JsonObject { ["prompt_tokens"] = prompt, ["completion_tokens"] = completion, ["total_tokens"] = prompt + completion, ["extra"] = null },
+        }.ToJsonString();
 
     public static async Task WriteTextAsync(HttpContext context, int status, string text, string contentType = "text/plain")
     {

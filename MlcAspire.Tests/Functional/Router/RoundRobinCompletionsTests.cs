@@ -112,45 +112,43 @@ public sealed class RoundRobinCompletionsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NonStreamingRequest_JoinsTextPerChoice_ConcatenatesLogprobs_AndFillsUsage()
+    public async Task NonStreamingRequest_GetsTheEnginesJoinedAnswer_UnderTheClientIdAndTheRoutersModel()
     {
+        JsonObject? answer = null;
         foreach (var engine in _engines)
         {
             engine.Handler = (context, _, body) =>
             {
-                var id = body["user"]!.GetValue<string>();
-                string Token(int index, string text, string? finish) => new JsonObject
+                // MLC's own join (spec §2.3): text per choice, first finish_reason, logprobs concatenated, usage.
+                JsonObject Choice(int index, string text, string finish) => new()
                 {
-                    ["id"] = id,
-                    ["choices"] = new JsonArray(new JsonObject
+                    ["finish_reason"] = finish, ["index"] = index, ["text"] = text,
+                    ["logprobs"] = new JsonObject
                     {
-                        ["finish_reason"] = finish, ["index"] = index, ["text"] = text,
-                        ["logprobs"] = new JsonObject
-                        {
-                            ["text_offset"] = null, ["token_logprobs"] = new JsonArray(-0.5), ["tokens"] = new JsonArray(text),
-                            ["top_logprobs"] = new JsonArray(new JsonObject { [text] = -0.5 }),
-                        },
-                    }),
-                    ["created"] = 1737000000, ["model"] = null, ["object"] = "text_completion", ["usage"] = null,
-                }.ToJsonString();
-                return FakeEngine.WriteSseAsync(context, [Token(0, "A", null), Token(1, "X", null), Token(0, "B", "length"), Token(1, "Y", "stop"), FakeEngine.UsageChunk(id, 3, 4)]);
+                        ["text_offset"] = null, ["token_logprobs"] = new JsonArray(-0.5, -0.25), ["tokens"] = new JsonArray(text[..1], text[1..]),
+                        ["top_logprobs"] = new JsonArray(new JsonObject { [text[..1]] = -0.5 }, new JsonObject { [text[1..]] = -0.25 }),
+                    },
+                };
+                answer = new JsonObject
+                {
+                    ["id"] = body["user"]!.GetValue<string>(),
+                    ["choices"] = new JsonArray(Choice(0, "AB", "length"), Choice(1, "XY", "stop")),
+                    ["created"] = 1737000000, ["model"] = null, ["object"] = "text_completion",
+                    ["usage"] = new JsonObject { ["prompt_tokens"] = 3, ["completion_tokens"] = 4, ["total_tokens"] = 7, ["extra"] = null },
+                };
+                return FakeEngine.WriteTextAsync(context, 200, answer.ToJsonString(), "application/json");
             };
         }
 
         using var response = await PostAsync("""{"prompt":"Hi","n":2,"logprobs":1}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var sent = _engines.SelectMany(e => e.Requests).Single().Body;
-        Assert.True(sent["stream"]!.GetValue<bool>());
+        Assert.Null(sent["stream"]);
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!;
-        Assert.Equal(sent["user"]!.GetValue<string>(), json["id"]!.GetValue<string>());
-        Assert.Equal("text_completion", json["object"]!.GetValue<string>());
-        Assert.Equal("AB", json["choices"]![0]!["text"]!.GetValue<string>());
-        Assert.Equal("length", json["choices"]![0]!["finish_reason"]!.GetValue<string>());
-        Assert.Equal("XY", json["choices"]![1]!["text"]!.GetValue<string>());
-        Assert.Equal("stop", json["choices"]![1]!["finish_reason"]!.GetValue<string>());
-        Assert.Equal("""["A","B"]""", json["choices"]![0]!["logprobs"]!["tokens"]!.ToJsonString());
-        Assert.Equal(7, json["usage"]!["total_tokens"]!.GetValue<int>());
+        answer!["model"] = RouterFactory.ModelDirectory;
+        Assert.True(JsonNode.DeepEquals(answer, json), json.ToJsonString());
     }
 
     [Fact]

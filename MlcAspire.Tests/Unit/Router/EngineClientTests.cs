@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using MlcAspire.Router;
 using MlcAspire.Router.Forwarding;
 using MlcAspire.Router.Health;
+using MlcAspire.Router.Protocol;
 using MlcAspire.Router.Scheduling;
 
 namespace MlcAspire.Tests.Unit.Router;
@@ -26,7 +27,7 @@ public sealed class EngineClientTests
         var client = Create((_, _) => Task.FromResult(new HttpResponseMessage((HttpStatusCode)status) { Content = new StringContent("""{"detail":"no"}""") }));
         using var timeout = new ActivityTimeout(TimeProvider.System, TimeSpan.FromMinutes(1), CancellationToken.None);
 
-        await using var response = await client.SendAsync(Engine, "v1/completions", "both", "cmpl-1", [], timeout, TestContext.Current.CancellationToken);
+        await using var response = await client.SendAsync(Engine, "v1/completions", "both", "cmpl-1", Body("{}"), timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(error, response.Failure!.Error);
         Assert.Equal(clientStatus, response.Failure.ClientStatusCode);
@@ -39,7 +40,7 @@ public sealed class EngineClientTests
         var client = Create((_, _) => throw new HttpRequestException("connection refused"));
         using var timeout = new ActivityTimeout(TimeProvider.System, TimeSpan.FromMinutes(1), CancellationToken.None);
 
-        await using var response = await client.SendAsync(Engine, "v1/completions", "both", "cmpl-1", [], timeout, TestContext.Current.CancellationToken);
+        await using var response = await client.SendAsync(Engine, "v1/completions", "both", "cmpl-1", Body("{}"), timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(EngineCallError.Transport, response.Failure!.Error);
         Assert.Equal(502, response.Failure.ClientStatusCode);
@@ -58,7 +59,7 @@ public sealed class EngineClientTests
         });
         using var timeout = new ActivityTimeout(clock, TimeSpan.FromSeconds(30), CancellationToken.None);
 
-        var call = client.SendAsync(Engine, "microserving/prep_recv", "decode", "cmpl-1", [], timeout, CancellationToken.None).AsTask();
+        var call = client.SendAsync(Engine, "microserving/prep_recv", "decode", "cmpl-1", Body("{}"), timeout, CancellationToken.None).AsTask();
         await sent.Task.WaitAsync(TestContext.Current.CancellationToken);
         clock.Advance(TimeSpan.FromSeconds(30));
         await using var response = await call.WaitAsync(TestContext.Current.CancellationToken);
@@ -79,7 +80,7 @@ public sealed class EngineClientTests
         });
         using var timeout = new ActivityTimeout(new FakeTimeProvider(), TimeSpan.FromSeconds(30), caller.Token);
 
-        await using var response = await client.SendAsync(Engine, "v1/completions", "both", "cmpl-1", [], timeout, caller.Token);
+        await using var response = await client.SendAsync(Engine, "v1/completions", "both", "cmpl-1", Body("{}"), timeout, caller.Token);
 
         Assert.Equal(EngineCallError.Canceled, response.Failure!.Error);
     }
@@ -97,7 +98,7 @@ public sealed class EngineClientTests
         });
         using var timeout = new ActivityTimeout(TimeProvider.System, TimeSpan.FromMinutes(1), CancellationToken.None);
 
-        var (json, failure) = await client.PostForJsonAsync(Engine, "microserving/remote_send", "prefill", "cmpl-1", new JsonObject { ["begin"] = 3 }, timeout, TestContext.Current.CancellationToken);
+        var (json, failure) = await client.PostForJsonAsync(Engine, "microserving/remote_send", "prefill", "cmpl-1", Body("""{"begin":3}"""), timeout, TestContext.Current.CancellationToken);
 
         Assert.Null(failure);
         Assert.Equal("{}", json!.ToJsonString());
@@ -105,6 +106,8 @@ public sealed class EngineClientTests
         Assert.Equal("application/json", seen.Content!.Headers.ContentType!.MediaType);
         Assert.Equal("""{"begin":3}""", body);
     }
+
+    private static EngineRequestBody Body(string json) => new(Encoding.UTF8.GetBytes(json), null, []);
 
     private static EngineClient Create(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send) =>
         new(new HttpClient(new DelegateHandler(send)) { Timeout = Timeout.InfiniteTimeSpan }, TimeProvider.System, NullLogger<EngineClient>.Instance);

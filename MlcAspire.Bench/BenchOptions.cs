@@ -27,7 +27,7 @@ internal sealed class BenchOptions
           --router NAME=URL[,PID]
                                attach to a running router (NAME: router-rr, router-disagg, router-disagg-0.1);
                                with PID its CPU and memory are read from /proc
-        Without --engine the bench starts the engines and routers itself (docs/wiring.md), on free ports.
+        Without --engine the bench plans and runs the engines and routers with the AppHost's own code, on free ports.
         nginx is started when installed (apt-get install -y nginx), otherwise its target is skipped.
         """;
 

@@ -19,4 +19,22 @@ internal sealed record ResourcePlan(
     string HealthPath,
     IReadOnlyList<string> WaitsFor,
     TimeSpan StopGracePeriod,
-    EnginePlan? Engine);
+    EnginePlan? Engine)
+{
+    /// <summary>This resource with <paramref name="extra"/> added to its environment, replacing what it already sets.</summary>
+    public ResourcePlan WithEnvironment(IReadOnlyDictionary<string, string> extra)
+    {
+        if (extra.Count == 0)
+        {
+            return this;
+        }
+
+        var merged = new Dictionary<string, string>(Environment, StringComparer.Ordinal);
+        foreach (var (key, value) in extra)
+        {
+            merged[key] = value;
+        }
+
+        return this with { Environment = merged };
+    }
+}

@@ -19,7 +19,7 @@ internal sealed class PresetContext(BenchOptions options, string workDirectory, 
         var directory = Path.Combine(workDirectory, phase);
         ITopologyStarter starter = options.Engines.Count > 0
             ? new AttachedTopologyStarter(options.Engines, options.Routers, http)
-            : new LocalProcessStarter(directory, http);
+            : new AppHostTopologyStarter(directory);
         var request = new TopologyRequest(options.Model ?? BenchPaths.TimingModel, EngineCount: 2, routers, engines);
         progress.WriteLine($"Starting the {phase} topology (logs in {directory}) ...");
         var topology = await BenchTopology.StartAsync(starter, request, withNginx, directory, http, cancellationToken);

@@ -1,15 +1,11 @@
-using System.Reflection;
+using MlcAspire.AppHost.Planning;
 
 namespace MlcAspire.Bench.Topology;
 
-/// <summary>Where the programs the bench starts are, as recorded in its assembly metadata at build time.</summary>
+/// <summary>Where the bench's inputs and outputs are, relative to the repository the AppHost was built from.</summary>
 internal static class BenchPaths
 {
-    public static string RouterDll => Metadata("MlcAspire.Router.Path");
-
-    public static string EngineDll => Metadata("MlcAspire.ReferenceEngine.Path");
-
-    public static string RepositoryRoot => Path.GetFullPath(Metadata("MlcAspire.RepositoryRoot"));
+    public static string RepositoryRoot => Path.GetFullPath(ProgramPaths.FromBuild().RepositoryRoot);
 
     /// <summary>The base of the presets' timing-mode models: <c>models/reference-timing</c>, else the tokenizer and
     /// vocabulary of <c>models/reference-tiny</c>. Either serves, because every preset writes its own schedule and
@@ -17,8 +13,4 @@ internal static class BenchPaths
     public static string TimingModel =>
         new[] { "reference-timing", "reference-tiny" }.Select(name => Path.Combine(RepositoryRoot, "models", name)).FirstOrDefault(Directory.Exists)
         ?? throw new DirectoryNotFoundException($"Neither models/reference-timing nor models/reference-tiny is in {RepositoryRoot}.");
-
-    private static string Metadata(string key) =>
-        typeof(BenchPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
-        ?? throw new InvalidOperationException($"Assembly metadata {key} is empty.");
 }

@@ -1,6 +1,7 @@
 namespace MlcAspire.Bench.Topology;
 
-/// <summary>A process the bench started: output goes to a log file, and disposing kills its whole tree.</summary>
+/// <summary>A process the bench starts beside the AppHost's resources (nginx): output goes to a log file, and disposing
+/// kills its whole tree.</summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -19,15 +20,12 @@ internal sealed class ChildProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public static ChildProcess Start(
-        string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string logDirectory,
-        Action<string>? onFirstOutputLine = null)
+        string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string logDirectory)
     {
         var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            // Kept open for the process's life: the NVSHMEM bootstrap root serves until its stdin closes.
-            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         foreach (var argument in arguments)
@@ -43,18 +41,14 @@ internal sealed class ChildProcess : IAsyncDisposable
         Directory.CreateDirectory(logDirectory);
         var log = new StreamWriter(Path.Combine(logDirectory, name + ".log")) { AutoFlush = true };
         var process = new Process { StartInfo = info };
-        var firstLine = onFirstOutputLine;
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is null)
+            if (e.Data is not null)
             {
-                return;
-            }
-
-            Interlocked.Exchange(ref firstLine, null)?.Invoke(e.Data);
-            lock (log)
-            {
-                log.WriteLine(e.Data);
+                lock (log)
+                {
+                    log.WriteLine(e.Data);
+                }
             }
         };
         process.ErrorDataReceived += (_, e) =>

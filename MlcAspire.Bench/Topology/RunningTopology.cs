@@ -3,6 +3,7 @@ namespace MlcAspire.Bench.Topology;
 /// <summary>Engines and routers that answer, however they were started.</summary>
 /// <param name="Engines">Engine base URLs by index; engine i owns NVSHMEM PE i (one GPU each).</param>
 /// <param name="Routers">Router name → base URL and process id (null when attached without one).</param>
+/// <param name="Owned">What stops the started processes, in start order; disposed in reverse.</param>
 internal sealed record RunningTopology(
     string Model,
     IReadOnlyList<Uri> Engines,
@@ -11,7 +12,7 @@ internal sealed record RunningTopology(
 {
     public async ValueTask DisposeAsync()
     {
-        // Routers first (they were started last), then engines.
+        // What started last stops first: the routers before the engines they use.
         for (var i = Owned.Count - 1; i >= 0; i--)
         {
             await Owned[i].DisposeAsync();

@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlcAspire.AppHost;
 using MlcAspire.AppHost.Planning;
 using MlcAspire.AppHost.Running;
-using MlcAspire.AppHost.Topology;
 
 namespace MlcAspire.Tests.EndToEnd;
 
@@ -70,18 +68,7 @@ internal sealed class TestingApp : IAsyncDisposable
 
     private static AppPlan PlanFor(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment, string[] args)
     {
-        var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
-        var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
-        var ports = FreePorts.Take(topology.EngineCount + 1);
-        topology = topology with { RouterPort = ports[0], EndpointPorts = ports[1..] };
-        if (TopologyValidator.Validate(topology, GpuInventory.Count()) is { } error)
-        {
-            throw new ArgumentException(error, nameof(args));
-        }
-
-        var paths = ProgramPaths.FromBuild();
-        var workingDirectory = ModelLocation.WorkingDirectory(topology.Model, Environment.CurrentDirectory, paths.RepositoryRoot);
-        var plan = PlanBuilder.Build(topology, paths, workingDirectory);
+        var plan = ArgumentPlanner.Plan(args, FreePorts.Take);
         return plan with
         {
             Engines = [.. plan.Engines.Select(engine => WithEnvironment(engine, environment))],
@@ -91,63 +78,13 @@ internal sealed class TestingApp : IAsyncDisposable
 
     /// <summary>
     /// Plans the router alone, exactly as the AppHost would for <paramref name="args"/>, in front of engines that
-    /// already run (an engine world that several routers share, one per mode, balance factor or topology): engine
-    /// <c>i</c> of the topology is <c>engines[i]</c>, reached under its own name and joined at its own PE start.
-    /// <paramref name="environment"/> is added to the router's, as an AppHost user would add it.
+    /// already run (see <see cref="ArgumentPlanner.PlanRouter"/>), with <paramref name="environment"/> added to its own.
     /// </summary>
-    public static TestingApp CreateRouter(IReadOnlyList<RunningEngine> engines, IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
-        var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
-        topology = topology with
-        {
-            RouterPort = FreePorts.Take(),
-            EndpointHosts = [.. engines.Select(e => e.Url.Host)],
-            EndpointPorts = [.. engines.Select(e => e.Url.Port)],
-            EndpointNumGpus = [.. engines.Select(_ => 1)],
-        };
-        if (TopologyValidator.Validate(topology, GpuInventory.Count()) is { } error)
-        {
-            throw new ArgumentException(error, nameof(args));
-        }
+    public static TestingApp CreateRouter(IReadOnlyList<RunningEngine> engines, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(ArgumentPlanner.PlanRouter(engines, environment, args, FreePorts.Take), TextWriter.Null);
 
-        var paths = ProgramPaths.FromBuild();
-        var plan = PlanBuilder.Build(topology, paths, ModelLocation.WorkingDirectory(topology.Model, Environment.CurrentDirectory, paths.RepositoryRoot));
-
-        // The plan names the engines by their place in this topology; the world they joined knows them by theirs.
-        var merged = new Dictionary<string, string>(plan.Router.Environment, StringComparer.Ordinal);
-        for (var i = 0; i < engines.Count; i++)
-        {
-            var planned = plan.Engines[i];
-            merged.Remove(PlanBuilder.ServiceDiscoveryKey(planned));
-            merged[PlanBuilder.ServiceDiscoveryKey(planned with { Name = engines[i].Name })] = planned.Endpoint.Url.ToString().TrimEnd('/');
-            merged[$"Router__Engines__{i}__Name"] = engines[i].Name;
-            merged[$"Router__Engines__{i}__PeStart"] = engines[i].PeStart.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            merged[key] = value;
-        }
-
-        return new TestingApp(new AppPlan([], plan.Router with { Environment = merged, WaitsFor = [] }, null, plan.WorkingDirectory), TextWriter.Null);
-    }
-
-    private static ResourcePlan WithEnvironment(ResourcePlan resource, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment)
-    {
-        if (!environment.TryGetValue(resource.Name, out var extra))
-        {
-            return resource;
-        }
-
-        var merged = new Dictionary<string, string>(resource.Environment, StringComparer.Ordinal);
-        foreach (var (key, value) in extra)
-        {
-            merged[key] = value;
-        }
-
-        return resource with { Environment = merged };
-    }
+    private static ResourcePlan WithEnvironment(ResourcePlan resource, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> environment) =>
+        environment.TryGetValue(resource.Name, out var extra) ? resource.WithEnvironment(extra) : resource;
 
     private static ResourcePlan WithArgs(ResourcePlan resource, IReadOnlyDictionary<string, IReadOnlyList<string>> extraArgs) =>
         extraArgs.TryGetValue(resource.Name, out var extra) ? resource with { Args = [.. resource.Args, .. extra] } : resource;

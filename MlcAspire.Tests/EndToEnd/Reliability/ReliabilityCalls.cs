@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using MlcAspire.AppHost.Planning;
 using MlcAspire.Tests.Functional.Router;
 
 namespace MlcAspire.Tests.EndToEnd.Reliability;

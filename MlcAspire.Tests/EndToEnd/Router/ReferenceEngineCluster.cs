@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlcAspire.AppHost.Planning;
 using MlcAspire.Tests.EndToEnd.ReferenceEngine;
 
 namespace MlcAspire.Tests.EndToEnd.Router;

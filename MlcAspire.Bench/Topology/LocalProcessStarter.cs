@@ -34,7 +34,8 @@ internal sealed class LocalProcessStarter(string logDirectory, HttpClient http) 
                     routers[spec.Name] = (url, process.Id);
                 }
             }));
-            return new RunningTopology(request.Model, engines, routers, owned);
+            var chunkTimeLogs = request.Engines.RecordChunkTimes ? Enumerable.Range(0, request.EngineCount).Select(ChunkTimesPath).ToArray() : null;
+            return new RunningTopology(request.Model, engines, routers, owned, chunkTimeLogs);
         }
         catch
         {
@@ -63,18 +64,25 @@ internal sealed class LocalProcessStarter(string logDirectory, HttpClient http) 
             var port = Readiness.FreePort();
             engines[i] = new Uri($"http://127.0.0.1:{port}/");
             var world = $$"""{"uid":{{uid.Trim()}},"npes":{{request.EngineCount}},"pe_start":{{i}}}""";
+            var environment = new Dictionary<string, string>
+            {
+                ["OTEL_SERVICE_NAME"] = $"engine-{i}",
+                ["MLC_NVSHMEM_INIT_CONFIG_JSON_STR"] = world,
+                ["Logging__LogLevel__Default"] = "Warning",
+            };
+            if (request.Engines.RecordChunkTimes)
+            {
+                // The reference engine's send-time log (MlcAspire.ReferenceEngine/README.md, "Chunk send times").
+                environment["MLC_REFERENCE_CHUNK_TIMES"] = ChunkTimesPath(i);
+            }
+
             started[i] = ChildProcess.Start($"engine-{i}", "dotnet",
             [
                 BenchPaths.EngineDll, request.Model, "--device", $"cuda:{i}", "--enable-debug", "--mode", "server",
                 "--speculative-mode", "disable", "--prefix-cache-mode", "disable",
                 "--overrides", "gpu_memory_utilization=0.8;spec_draft_length=0;tensor_parallel_shards=1" + request.Engines.ExtraOverrides,
                 "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture),
-            ], new Dictionary<string, string>
-            {
-                ["OTEL_SERVICE_NAME"] = $"engine-{i}",
-                ["MLC_NVSHMEM_INIT_CONFIG_JSON_STR"] = world,
-                ["Logging__LogLevel__Default"] = "Warning",
-            }, logDirectory);
+            ], environment, logDirectory);
             owned.Add(started[i]);
         }
 
@@ -82,6 +90,8 @@ internal sealed class LocalProcessStarter(string logDirectory, HttpClient http) 
             Readiness.WaitForOkAsync(http, new Uri(url, "v1/models"), started[i], StartTimeout, cancellationToken)));
         return engines;
     }
+
+    private string ChunkTimesPath(int engine) => Path.Combine(logDirectory, $"engine-{engine}.chunk-times");
 
     private (Uri Url, ChildProcess Process) StartRouter(RouterSpec spec, string model, IReadOnlyList<Uri> engines)
     {

@@ -52,7 +52,7 @@ internal sealed class ClientDisaggTarget(string name, string model, Uri prefillE
             }
 
             var generate = Body(spec, user, json => json.WriteNumber("begin", end));
-            return await CompletionsTarget.PostCompletionAsync(http, _startGenerate, generate, spec.Stream, startedAt, cancellationToken);
+            return await CompletionsTarget.PostCompletionAsync(http, _startGenerate, generate, spec.Stream, spec.RecordChunkTimes, startedAt, cancellationToken);
         }
         catch (HttpRequestException)
         {

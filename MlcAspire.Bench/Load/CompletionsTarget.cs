@@ -21,12 +21,12 @@ internal sealed class CompletionsTarget(string name, IReadOnlyList<Uri> baseUrls
     public ValueTask<RequestSample> SendAsync(RequestSpec spec, CancellationToken cancellationToken)
     {
         var url = _completions[Interlocked.Increment(ref _next) % _completions.Length];
-        return PostCompletionAsync(http, url, spec.Body, spec.Stream, Stopwatch.GetTimestamp(), cancellationToken);
+        return PostCompletionAsync(http, url, spec.Body, spec.Stream, spec.RecordChunkTimes, Stopwatch.GetTimestamp(), cancellationToken);
     }
 
     /// <summary>Posts a completion body and measures it from <paramref name="startedAt"/>.</summary>
     public static async ValueTask<RequestSample> PostCompletionAsync(
-        HttpClient http, Uri url, byte[] body, bool stream, long startedAt, CancellationToken cancellationToken)
+        HttpClient http, Uri url, byte[] body, bool stream, bool recordChunkTimes, long startedAt, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(BenchHttp.RequestTimeout);
@@ -41,13 +41,13 @@ internal sealed class CompletionsTarget(string name, IReadOnlyList<Uri> baseUrls
             }
 
             await using var content = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var scan = await ResponseScanner.ReadAsync(content, startedAt, stream, timeout.Token);
+            var scan = await ResponseScanner.ReadAsync(content, startedAt, stream, recordChunkTimes, timeout.Token);
             var end = Stopwatch.GetTimestamp();
             var outcome = scan.Error ? RequestOutcome.StreamError : scan.Done ? RequestOutcome.Ok : RequestOutcome.Truncated;
             var tokens = scan.UsageCompletionTokens >= 0 ? scan.UsageCompletionTokens : scan.Chunks;
             return stream
                 ? new(outcome, scan.Chunks > 0 ? scan.FirstTokenAt - startedAt : end - startedAt, end - startedAt, tokens,
-                    scan.Chunks, scan.Chunks > 0 ? scan.ChunkLatencySum / scan.Chunks : 0)
+                    scan.Chunks, scan.Chunks > 0 ? scan.ChunkLatencySum / scan.Chunks : 0, outcome == RequestOutcome.Ok ? scan.Receipt : null)
                 : new(outcome, end - startedAt, end - startedAt, tokens, 0, 0);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

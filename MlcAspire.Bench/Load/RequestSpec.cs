@@ -2,7 +2,8 @@ namespace MlcAspire.Bench.Load;
 
 /// <summary>One prepared <c>/v1/completions</c> request. The body is built once and reused, so that the load
 /// generator allocates nothing per request for it.</summary>
-internal sealed class RequestSpec(int[] promptTokens, int maxTokens, bool stream, byte[] body)
+/// <param name="recordChunkTimes">Keep every SSE event's arrival time (<see cref="RequestSample.Receipt"/>).</param>
+internal sealed class RequestSpec(int[] promptTokens, int maxTokens, bool stream, byte[] body, bool recordChunkTimes = false)
 {
     public int[] PromptTokens { get; } = promptTokens;
 
@@ -11,4 +12,6 @@ internal sealed class RequestSpec(int[] promptTokens, int maxTokens, bool stream
     public bool Stream { get; } = stream;
 
     public byte[] Body { get; } = body;
+
+    public bool RecordChunkTimes { get; } = recordChunkTimes;
 }

@@ -23,10 +23,17 @@ internal struct ResponseScanner(long sentAt)
 
     public double ChunkLatencySum { get; private set; }
 
-    /// <summary>Reads the whole body; for a stream, records each event as it arrives.</summary>
-    public static async ValueTask<ResponseScanner> ReadAsync(Stream body, long sentAt, bool stream, CancellationToken cancellationToken)
+    /// <summary>With <c>recordReceipts</c>, the arrival time of every data event (not <c>[DONE]</c>) and the chunks' id.</summary>
+    public readonly StreamReceipt? Receipt => _receivedAt is not null && _id is not null ? new(_id, [.. _receivedAt]) : null;
+
+    private List<long>? _receivedAt;
+    private string? _id;
+
+    /// <summary>Reads the whole body; for a stream, records each event as it arrives, and with
+    /// <paramref name="recordReceipts"/> keeps every event's arrival time for <see cref="Receipt"/>.</summary>
+    public static async ValueTask<ResponseScanner> ReadAsync(Stream body, long sentAt, bool stream, bool recordReceipts, CancellationToken cancellationToken)
     {
-        var scanner = new ResponseScanner(sentAt);
+        var scanner = new ResponseScanner(sentAt) { _receivedAt = recordReceipts && stream ? new List<long>(64) : null };
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         var filled = 0;
         try
@@ -50,6 +57,8 @@ internal struct ResponseScanner(long sentAt)
                 filled += read;
                 if (stream)
                 {
+                    // One timestamp per read: the events it completed all arrived then, and stamping each as it is
+                    // parsed would add the scan of the ones before it.
                     var consumed = scanner.ScanEvents(buffer.AsSpan(0, filled), Stopwatch.GetTimestamp());
                     buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                     filled -= consumed;
@@ -93,8 +102,17 @@ internal struct ResponseScanner(long sentAt)
             if (payload.SequenceEqual("[DONE]"u8))
             {
                 Done = true;
+                continue;
             }
-            else if (payload.StartsWith("{\"error\""u8))
+
+            if (_receivedAt is not null)
+            {
+                // The engine numbers every data event but [DONE] the same way (MLC_REFERENCE_CHUNK_TIMES).
+                _receivedAt.Add(now);
+                _id ??= ReadString(payload, "\"id\":\""u8);
+            }
+
+            if (payload.StartsWith("{\"error\""u8))
             {
                 Error = true;
             }
@@ -138,6 +156,20 @@ internal struct ResponseScanner(long sentAt)
 
         var value = json[(at + 7)..].TrimStart((byte)' ');
         return value.Length >= 2 && value[0] == (byte)'"' && value[1] != (byte)'"';
+    }
+
+    /// <summary>A JSON string value with no escapes (ids are ASCII letters, digits and dashes); null if absent.</summary>
+    private static string? ReadString(ReadOnlySpan<byte> json, ReadOnlySpan<byte> keyAndQuote)
+    {
+        var at = json.IndexOf(keyAndQuote);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var value = json[(at + keyAndQuote.Length)..];
+        var end = value.IndexOf((byte)'"');
+        return end < 0 ? null : System.Text.Encoding.UTF8.GetString(value[..end]);
     }
 
     private static int? ReadInt(ReadOnlySpan<byte> json, ReadOnlySpan<byte> key)

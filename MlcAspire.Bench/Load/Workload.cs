@@ -14,7 +14,7 @@ internal sealed record Workload(LengthDistribution PromptTokens, LengthDistribut
     public override string ToString() =>
         $"prompt {PromptTokens} tokens, output {OutputTokens} tokens, {(Stream ? "streamed" : "not streamed")}";
 
-    public RequestSpec[] Prepare(string model, int seed)
+    public RequestSpec[] Prepare(string model, int seed, bool recordChunkTimes = false)
     {
         var random = new Random(seed);
         var pool = new RequestSpec[PoolSize];
@@ -27,7 +27,7 @@ internal sealed record Workload(LengthDistribution PromptTokens, LengthDistribut
             }
 
             var maxTokens = OutputTokens.Next(random);
-            pool[i] = new RequestSpec(prompt, maxTokens, Stream, CompletionBody.Write(model, prompt, maxTokens, Stream, extra: null));
+            pool[i] = new RequestSpec(prompt, maxTokens, Stream, CompletionBody.Write(model, prompt, maxTokens, Stream, extra: null), recordChunkTimes);
         }
 
         return pool;

@@ -4,10 +4,14 @@ namespace MlcAspire.Bench.Measurement;
 /// around every slice.</summary>
 internal sealed class ExperimentRunner(BenchTopology topology, TextWriter progress)
 {
+    /// <summary>How long to wait for the engines to write the send times of the last events: they flush once idle
+    /// for 100 ms, so this is only reached when some events have no record at all.</summary>
+    private static readonly TimeSpan ChunkLogWait = TimeSpan.FromSeconds(2);
+
     public async Task<ExperimentResult> RunAsync(Experiment experiment, CancellationToken cancellationToken)
     {
         var targets = experiment.Targets.Select(topology.Target).OfType<ILoadTarget>().ToArray();
-        var pool = experiment.Workload.Prepare(topology.Model, seed: 1);
+        var pool = experiment.Workload.Prepare(topology.Model, seed: 1, experiment.RecordChunkTimes);
         progress.WriteLine($"== {experiment.Name}: {experiment.Workload}; {experiment.Shape}; " +
                            $"{experiment.Rounds} × {experiment.Slice.TotalSeconds:0.#} s per target");
 
@@ -40,6 +44,7 @@ internal sealed class ExperimentRunner(BenchTopology topology, TextWriter progre
             progress.WriteLine();
         }
 
+        var delivery = experiment.RecordChunkTimes ? await JoinChunkTimesAsync(sinks, cancellationToken) : null;
         return new ExperimentResult(
             experiment.Name,
             experiment.Description,
@@ -47,7 +52,45 @@ internal sealed class ExperimentRunner(BenchTopology topology, TextWriter progre
             experiment.Shape.ToString() ?? "",
             experiment.Rounds,
             experiment.Slice.TotalSeconds,
-            [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name]))]);
+            [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name], delivery?.GetValueOrDefault(t.Name)))]);
+    }
+
+    /// <summary>Pairs each target's received events with the engines' send times, reading only the log records
+    /// written since the previous experiment and only those of this experiment's streams.</summary>
+    private async Task<Dictionary<string, ChunkDeliveryResult>?> JoinChunkTimesAsync(
+        Dictionary<string, SampleSink> sinks, CancellationToken cancellationToken)
+    {
+        if (topology.ChunkTimeLogs.Count == 0)
+        {
+            progress.WriteLine("  chunk delivery not measured: the engines keep no send-time log (attached engines).");
+            return null;
+        }
+
+        var receipts = sinks.ToDictionary(s => s.Key, s => s.Value.Receipts());
+        var wanted = receipts.Values.SelectMany(r => r).Select(r => r.Id).ToHashSet();
+        var sent = new Dictionary<string, long[]>();
+        var deadline = Stopwatch.GetTimestamp() + (long)(ChunkLogWait.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            foreach (var log in topology.ChunkTimeLogs)
+            {
+                log.ReadNew(wanted, sent);
+            }
+
+            if (receipts.Values.All(r => ChunkDelivery.Covers(r, sent)) || Stopwatch.GetTimestamp() > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+
+        foreach (var (name, sink) in sinks.Where(s => s.Value.ReceiptsDropped > 0))
+        {
+            progress.WriteLine($"  {name}: {sink.ReceiptsDropped} streams left out of chunk delivery (over {SampleSink.MaxReceiptEvents} events).");
+        }
+
+        return receipts.ToDictionary(r => r.Key, r => ChunkDelivery.Join(r.Value, sent));
     }
 
     private static async Task RunSliceAsync(

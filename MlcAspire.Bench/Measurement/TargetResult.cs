@@ -4,6 +4,7 @@ namespace MlcAspire.Bench.Measurement;
 
 /// <summary>What one target did in one experiment. Rates and latencies count successful requests only (a fast
 /// error must not look like throughput); latencies are in milliseconds.</summary>
+/// <param name="ChunkDelivery">Engine send → client receipt per streamed event, when the experiment recorded it.</param>
 internal sealed record TargetResult(
     string Target,
     int Requests,
@@ -19,9 +20,10 @@ internal sealed record TargetResult(
     double? ProxyCpuCores,
     double? ProxyCpuMsPerRequest,
     [property: JsonPropertyName("proxy_peak_rss_mib")] double? ProxyPeakRssMiB,
-    [property: JsonPropertyName("proxy_rss_mib_by_slice")] IReadOnlyList<double> ProxyRssMiBBySlice)
+    [property: JsonPropertyName("proxy_rss_mib_by_slice")] IReadOnlyList<double> ProxyRssMiBBySlice,
+    ChunkDeliveryResult? ChunkDelivery = null)
 {
-    public static TargetResult From(string target, SampleSink sink)
+    public static TargetResult From(string target, SampleSink sink, ChunkDeliveryResult? chunkDelivery = null)
     {
         var samples = sink.Snapshot();
         var ok = samples.Where(s => s.Outcome == RequestOutcome.Ok).ToArray();
@@ -45,6 +47,7 @@ internal sealed record TargetResult(
             sink.HasProxy ? sink.ProxyCpuSeconds / seconds : null,
             sink.HasProxy && samples.Length > 0 ? sink.ProxyCpuSeconds * 1000 / samples.Length : null,
             sink.HasProxy ? sink.ProxyPeakRssBytes / 1048576.0 : null,
-            sink.RssBySlice.Select(b => b / 1048576.0).ToArray());
+            sink.RssBySlice.Select(b => b / 1048576.0).ToArray(),
+            chunkDelivery);
     }
 }

@@ -11,7 +11,7 @@ internal sealed class SmokePreset : IPreset
     {
         await using var topology = await context.StartTopologyAsync("smoke",
             [new(TargetNames.RouterRoundRobin, RouterSpec.RoundRobin), new(TargetNames.RouterDisagg, RouterSpec.Disagg)],
-            TimingProfiles.Streaming, withNginx: true, cancellationToken);
+            TimingProfiles.Streaming with { RecordChunkTimes = true }, withNginx: true, cancellationToken);
         string[] all = [TargetNames.Direct, TargetNames.EnginePd, TargetNames.RouterRoundRobin, TargetNames.RouterDisagg, TargetNames.Nginx];
         var completions = await context.RunAsync(topology, new Experiment(
             "smoke-completions", "non-streamed completions on every target",
@@ -20,9 +20,11 @@ internal sealed class SmokePreset : IPreset
         context.Report.AddDifference("router-added latency, round-robin (router-rr − direct, E2E)",
             completions, TargetNames.RouterRoundRobin, TargetNames.Direct, t => t.EndToEndMs);
 
-        await context.RunAsync(topology, new Experiment(
+        var streams = await context.RunAsync(topology, new Experiment(
             "smoke-streams", "streamed completions on every target (Poisson arrivals)",
             new Workload(new LengthDistribution(8, 32), LengthDistribution.Fixed(8), Stream: true),
-            new LoadShape.Open(20), all, Rounds: 2, context.Seconds(0.75), context.Seconds(0.25)), cancellationToken);
+            new LoadShape.Open(20), all, Rounds: 2, context.Seconds(0.75), context.Seconds(0.25), RecordChunkTimes: true), cancellationToken);
+        context.Report.AddDifference("router-added time per relayed chunk (router-rr − direct, engine send → client receipt)",
+            streams, TargetNames.RouterRoundRobin, TargetNames.Direct, ChunkDelivery.LatencyOf);
     }
 }

@@ -29,6 +29,16 @@ internal static class ConsoleReport
                     output.WriteLine($"   {"",-18}errors: {string.Join(", ", t.ErrorsByOutcome.Select(e => $"{e.Key} {e.Value}"))}");
                 }
             }
+
+            if (experiment.Targets.Any(t => t.ChunkDelivery is not null))
+            {
+                output.WriteLine($"   {"chunk delivery",-18}{"events",8}{"unpaired",10}  {"engine send → client receipt, ms mean/p50/p90/p99"}");
+                foreach (var t in experiment.Targets.Where(t => t.ChunkDelivery is not null))
+                {
+                    var d = t.ChunkDelivery!;
+                    output.WriteLine($"   {t.Target,-18}{d.LatencyMs.Count,8}{d.Unpaired,10}  {Four(d.LatencyMs)}");
+                }
+            }
         }
 
         if (report.Derived.Count > 0)

@@ -12,16 +12,15 @@ internal sealed class ReportBuilder
     public List<TargetCheck> Checks { get; } = [];
 
     /// <summary>Adds <paramref name="minuend"/> − <paramref name="subtrahend"/> per percentile; null when either
-    /// target did not run (e.g. nginx absent).</summary>
+    /// target did not run (e.g. nginx absent) or <paramref name="metric"/> has no value for it.</summary>
     public DerivedMetric? AddDifference(
-        string name, ExperimentResult experiment, string minuend, string subtrahend, Func<TargetResult, Distribution> metric)
+        string name, ExperimentResult experiment, string minuend, string subtrahend, Func<TargetResult, Distribution?> metric)
     {
-        if (experiment[minuend] is not { } a || experiment[subtrahend] is not { } b)
+        if (experiment[minuend] is not { } a || experiment[subtrahend] is not { } b || metric(a) is not { } da || metric(b) is not { } db)
         {
             return null;
         }
 
-        var (da, db) = (metric(a), metric(b));
         var derived = new DerivedMetric(name, "ms", da.P50 - db.P50, da.P90 - db.P90, da.P99 - db.P99);
         Derived.Add(derived);
         return derived;

@@ -35,6 +35,17 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
             ? TimingModelVariant.Create(request.Model, Path.Combine(workDirectory, "model"), request.Engines.Timing)
             : request.Model;
         var world = PlanEngines(model, request.EngineCount, request.Engines.ExtraOverrides);
+        var chunkTimeLogs = request.Engines.RecordChunkTimes ? world.Engines.Select(ChunkTimesPath).ToArray() : null;
+        if (chunkTimeLogs is not null)
+        {
+            // The reference engine's send-time log (MlcAspire.ReferenceEngine/README.md, "Chunk send times").
+            world = world with
+            {
+                Engines = [.. world.Engines.Select((engine, i) => engine.WithEnvironment(
+                    new Dictionary<string, string> { ["MLC_REFERENCE_CHUNK_TIMES"] = chunkTimeLogs[i] }))],
+            };
+        }
+
         var engines = world.Engines.Select(e => new RunningEngine(e.Name, e.Endpoint.Url, e.Engine!.PeStart)).ToList();
         var routers = request.Routers.Select(spec => (Spec: spec, Plan: PlanRouter(spec, model, engines))).ToList();
 
@@ -70,7 +81,7 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
         var urls = engines.Select(e => e.Url).ToList();
 
         // Disposed in reverse: the routers' runners, then the engines' (which stops its router first), then the log.
-        return new RunningTopology(model, urls, running, [log, .. runners]);
+        return new RunningTopology(model, urls, running, [log, .. runners], chunkTimeLogs);
     }
 
     /// <summary>
@@ -116,6 +127,8 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
             Readiness.FreePort);
         return plan with { Router = plan.Router with { Name = spec.Name } };
     }
+
+    private string ChunkTimesPath(ResourcePlan engine) => Path.Combine(workDirectory, $"{engine.Name}.chunk-times");
 
     private static AppRunner Runner(AppPlan plan, ResourceOutput output) =>
         new(plan, s_runnerOptions, output, ProgramPaths.FromBuild().AppHostDll, NullLogger<AppRunner>.Instance);

@@ -8,6 +8,8 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
 
     public IReadOnlyList<string> Notes => notes;
 
+    public IReadOnlyList<EngineChunkLog> ChunkTimeLogs { get; } = [.. (running.ChunkTimeLogs ?? []).Select(path => new EngineChunkLog(path))];
+
     public ILoadTarget? Target(string name) => targets.GetValueOrDefault(name);
 
     public int? RouterPid(string name) => running.Routers.TryGetValue(name, out var router) ? router.Pid : null;

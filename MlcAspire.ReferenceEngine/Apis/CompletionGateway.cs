@@ -23,6 +23,7 @@ internal sealed class CompletionGateway(
     MlcModel model,
     EngineLimits limits,
     TimeProvider timeProvider,
+    ChunkTimeLog chunkTimes,
     ILogger<CompletionGateway> logger)
 {
     public bool DebugEnabled => options.EnableDebug;
@@ -127,7 +128,8 @@ internal sealed class CompletionGateway(
         {
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             context.Response.Headers.CacheControl = "no-cache";
-            return TypedResults.ServerSentEvents(StreamAsync(context, request, prepared, ticket, first, created, cancellationToken));
+            var events = StreamAsync(context, request, prepared, ticket, first, created, cancellationToken);
+            return TypedResults.ServerSentEvents(chunkTimes.Enabled ? chunkTimes.RecordAsync(ticket.Id, events, cancellationToken) : events);
         }
 
         return await CollectAsync(request, prepared, ticket, first, created, cancellationToken);

@@ -66,6 +66,23 @@ internal static class EngineCommandLine
         return options with { Model = model ?? throw new CommandLineException("the following arguments are required: model") };
     }
 
+    /// <summary>True when the arguments ask for help (<c>-h</c>/<c>--help</c>), which argparse answers before any other check.</summary>
+    public static bool IsHelp(IReadOnlyList<string> args) => args.Any(arg => arg is "-h" or "--help");
+
+    /// <summary>Writes the usage and the engine's environment variables: what the reference engine adds to MLC's
+    /// command line is configured there, so that the command line stays MLC's.</summary>
+    public static void WriteHelp(TextWriter output) => output.WriteLine($$"""
+        {{Usage}}
+
+        A CPU drop-in for mlc_llm serve; the flags are mlc_llm serve's (see MlcAspire.ReferenceEngine/README.md).
+
+        environment variables:
+          MLC_NVSHMEM_INIT_CONFIG_JSON_STR  {"uid":[...],"npes":N,"pe_start":I}: join the NVSHMEM-like world for KV transfer
+          MLC_REFERENCE_FAULTS              test-only faults, e.g. "stall_between_chunks_ms=200;abort_stream_after_chunks=3"
+          MLC_REFERENCE_CHUNK_TIMES         a file path: record every SSE event's send time as "id seq timestamp" lines
+                                            (Stopwatch ticks, CLOCK_MONOTONIC on Linux) for benchmarks; off by default
+        """);
+
     /// <summary>Writes the argparse-style usage error for <paramref name="error"/> to standard error.</summary>
     public static void WriteError(CommandLineException error) =>
         Console.Error.WriteLine($"{Usage}\nMlcAspire.ReferenceEngine: error: {error.Message}");

@@ -10,7 +10,7 @@ internal static class EngineStartup
 {
     /// <summary>
     /// Parses <c>mlc_llm serve</c>'s arguments. Does not return for <c>--nvshmem-uid</c> (the process serves the
-    /// bootstrap root, then exits 0) or for a usage error (the message goes to stderr, exit code 2, as argparse),
+    /// bootstrap root, then exits 0), for <c>-h</c>/<c>--help</c> (usage and environment variables, exit 0) or for a usage error (the message goes to stderr, exit code 2, as argparse),
     /// which includes a capacity in <c>--overrides</c> that cannot be allocated.
     /// </summary>
     public static async Task<EngineOptions> ParseOrExitAsync(string[] args)
@@ -18,6 +18,12 @@ internal static class EngineStartup
         if (args is [NvshmemUidCommand.Flag])
         {
             await NvshmemUidCommand.RunAsync(CancellationToken.None);
+            Environment.Exit(0);
+        }
+
+        if (EngineCommandLine.IsHelp(args))
+        {
+            EngineCommandLine.WriteHelp(Console.Out);
             Environment.Exit(0);
         }
 

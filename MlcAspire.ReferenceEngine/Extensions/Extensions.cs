@@ -7,6 +7,7 @@ using MlcAspire.ReferenceEngine.KvCache;
 using MlcAspire.ReferenceEngine.Model;
 using MlcAspire.ReferenceEngine.Protocol;
 using MlcAspire.ReferenceEngine.Serving;
+using MlcAspire.ReferenceEngine.Telemetry;
 using MlcAspire.ReferenceEngine.Transfer;
 
 namespace MlcAspire.ReferenceEngine.Extensions;
@@ -41,6 +42,10 @@ internal static class Extensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EngineMailbox>();
         services.AddSingleton<CompletionGateway>();
+        var chunkTimesPath = builder.Configuration[ChunkTimeLog.Variable];
+        services.AddSingleton(provider => new ChunkTimeLog(
+            chunkTimesPath, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<ChunkTimeLog>>()));
+        services.AddHostedService(provider => provider.GetRequiredService<ChunkTimeLog>());
         services.AddSingleton<KvReceiver>();
         services.AddSingleton<KvSender>();
         services.AddSingleton<NvshmemWorld>();

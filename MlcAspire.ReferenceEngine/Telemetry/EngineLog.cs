@@ -41,4 +41,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 300, EventName = "ClientDisconnected", Level = LogLevel.Debug, Message = "Client of request {RequestId} disconnected; aborting it")]
     public static partial void ClientDisconnected(ILogger logger, string requestId);
+
+    [LoggerMessage(EventId = 301, EventName = "ChunkTimesDropped", Level = LogLevel.Warning, Message = "{DroppedCount} SSE send-time records were dropped (the writer of {Path} fell behind)")]
+    public static partial void ChunkTimesDropped(ILogger logger, long droppedCount, string path);
 }

@@ -12,7 +12,7 @@ public sealed class BenchRunTests
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task SmokePreset_RealTopology_ReportsRequestsWithoutErrorsAndOrderedPercentiles()
+    public async Task SmokePreset_RealTopology_ReportsRequestsWithoutErrorsOrderedPercentilesAndChunkDelivery()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(DefaultTimeout);
@@ -45,6 +45,18 @@ public sealed class BenchRunTests
         var router = streams[TargetNames.RouterRoundRobin]!;
         Assert.NotNull(router.ProxyCpuCores);
         Assert.True(router.ProxyPeakRssMiB > 0);
+
+        // Per-chunk delivery (engine send → client receipt) is paired on every target; direct's is transport only.
+        foreach (var target in streams.Targets)
+        {
+            var delivery = Assert.IsType<ChunkDeliveryResult>(target.ChunkDelivery);
+            Assert.True(delivery.LatencyMs.Count > 0, $"smoke-streams/{target.Target}: no chunk paired with an engine send time");
+            Assert.True(double.IsFinite(delivery.LatencyMs.Mean) && double.IsFinite(delivery.LatencyMs.Max), $"smoke-streams/{target.Target}: {delivery}");
+        }
+
+        AssertOrdered(streams[TargetNames.Direct]!.ChunkDelivery!.LatencyMs, "smoke-streams/direct chunk delivery");
+        var added = Assert.Single(report.Derived, d => d.Name.StartsWith("router-added time per relayed chunk", StringComparison.Ordinal));
+        Assert.True(double.IsFinite(added.P50) && double.IsFinite(added.P90) && double.IsFinite(added.P99), $"{added}");
     }
 
     private static void AssertOrdered(Distribution distribution, string what)

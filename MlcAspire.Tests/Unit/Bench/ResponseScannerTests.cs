@@ -1,5 +1,6 @@
 using System.Text;
 using MlcAspire.Bench.Load;
+using MlcAspire.Bench.Measurement;
 
 namespace MlcAspire.Tests.Unit.Bench;
 
@@ -15,7 +16,7 @@ public sealed class ResponseScannerTests
     {
         var body = $"{Chunk}\n\n{Chunk}\n\n{EmptyChunk}\n\n{Chunk}\n\n{Usage}\n\ndata: [DONE]\n\n";
 
-        var scan = await ResponseScanner.ReadAsync(new TrickleStream(Encoding.UTF8.GetBytes(body), 7), 0, stream: true,
+        var scan = await ResponseScanner.ReadAsync(new TrickleStream(Encoding.UTF8.GetBytes(body), 7), 0, stream: true, recordReceipts: false,
             TestContext.Current.CancellationToken);
 
         Assert.Equal(3, scan.Chunks);
@@ -30,7 +31,7 @@ public sealed class ResponseScannerTests
     {
         var body = $"{Chunk}\n\ndata: {{\"error\":{{\"message\":\"engine failed\",\"type\":\"server_error\",\"param\":null,\"code\":null}}}}\n\n";
 
-        var scan = await ResponseScanner.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), 0, stream: true,
+        var scan = await ResponseScanner.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), 0, stream: true, recordReceipts: false,
             TestContext.Current.CancellationToken);
 
         Assert.True(scan.Error);
@@ -43,12 +44,27 @@ public sealed class ResponseScannerTests
     {
         var body = """{"id":"cmpl-1","choices":[{"finish_reason":"length","index":0,"logprobs":null,"text":"abc"}],"usage":{"prompt_tokens":5, "completion_tokens": 12,"total_tokens":17}}""";
 
-        var scan = await ResponseScanner.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), 0, stream: false,
+        var scan = await ResponseScanner.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), 0, stream: false, recordReceipts: false,
             TestContext.Current.CancellationToken);
 
         Assert.True(scan.Done);
         Assert.Equal(12, scan.UsageCompletionTokens);
         Assert.Equal(0, scan.Chunks);
+    }
+
+    [Fact]
+    public async Task ReadAsync_RecordingReceipts_StampsEveryDataEventButDone_WithTheChunksId()
+    {
+        var body = $"{Chunk}\n\n{EmptyChunk}\n\n: comment\n\n{Usage}\n\ndata: [DONE]\n\n";
+
+        var scan = await ResponseScanner.ReadAsync(new TrickleStream(Encoding.UTF8.GetBytes(body), 50), 0, stream: true, recordReceipts: true,
+            TestContext.Current.CancellationToken);
+
+        var receipt = Assert.IsType<StreamReceipt>(scan.Receipt);
+        Assert.Equal("cmpl-1", receipt.Id);
+        Assert.Equal(3, receipt.ReceivedAt.Length);
+        Assert.All(receipt.ReceivedAt, at => Assert.True(at > 0));
+        Assert.True(receipt.ReceivedAt[0] <= receipt.ReceivedAt[1] && receipt.ReceivedAt[1] <= receipt.ReceivedAt[2]);
     }
 
     /// <summary>Returns at most <paramref name="step"/> bytes per read, so that events straddle reads.</summary>

@@ -235,7 +235,7 @@ internal sealed class AppRunner : IAsyncDisposable
     private async Task<long[]> StartNvshmemHelperAsync(NvshmemHelperPlan plan, CancellationToken cancellationToken)
     {
         var firstLine = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _helper = ManagedProcess.Start(NvshmemHelperPlan.Name, plan.Command, plan.Args, new Dictionary<string, string>(), _plan.WorkingDirectory, _output, line => firstLine.TrySetResult(line));
+        _helper = ManagedProcess.Start(NvshmemHelperPlan.Name, plan.Command, plan.Args, new Dictionary<string, string>(), _plan.WorkingDirectory, _output, _options.OwnSessions, line => firstLine.TrySetResult(line));
         _watchdog?.Track(_helper.Id);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -281,7 +281,7 @@ internal sealed class AppRunner : IAsyncDisposable
         ManagedProcess process;
         try
         {
-            process = ManagedProcess.Start(plan.Name, plan.Command, plan.Args, environment, _plan.WorkingDirectory, _output);
+            process = ManagedProcess.Start(plan.Name, plan.Command, plan.Args, environment, _plan.WorkingDirectory, _output, _options.OwnSessions);
         }
         catch (ResourceStartException)
         {

@@ -14,8 +14,8 @@ namespace MlcAspire.AppHost.Running;
 /// util-linux <c>setsid</c>, which makes the child lead a new session and process group and then execs the command in
 /// the same process (it forks only when its caller already leads a group, which a freshly forked child never does), so
 /// the process id stays the command's. Only the AppHost then decides when a child stops. The group also lets a stop
-/// reach every descendant, even one that was reparented away from the child. Where <c>setsid</c> is missing the
-/// child starts directly, as before.
+/// reach every descendant, even one that was reparented away from the child. Where <c>setsid</c> is missing, or the
+/// caller asks for no session of its own (<see cref="RunnerOptions.OwnSessions"/>), the child starts directly.
 /// </remarks>
 internal sealed class ManagedProcess : IDisposable
 {
@@ -52,17 +52,19 @@ internal sealed class ManagedProcess : IDisposable
         IReadOnlyDictionary<string, string> environment,
         string workingDirectory,
         ResourceOutput output,
+        bool ownSession,
         Action<string>? onStandardOutput = null)
     {
         var executable = DotnetHost.Resolve(command);
-        if (s_setsid is not null)
+        var setsid = ownSession ? s_setsid : null;
+        if (setsid is not null)
         {
             // setsid reports a command it cannot run only as its own exit code; resolve it here to say so at once.
             executable = FindExecutable(executable)
                 ?? throw new ResourceStartException($"{name} could not start '{executable}': no such executable file (PATH searched)");
         }
 
-        var startInfo = new ProcessStartInfo(s_setsid ?? executable)
+        var startInfo = new ProcessStartInfo(setsid ?? executable)
         {
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
@@ -72,7 +74,7 @@ internal sealed class ManagedProcess : IDisposable
             // A pipe nobody writes: the NVSHMEM helper serves until it closes, and no child reads the console.
             RedirectStandardInput = true,
         };
-        if (s_setsid is not null)
+        if (setsid is not null)
         {
             startInfo.ArgumentList.Add(executable);
         }
@@ -119,7 +121,7 @@ internal sealed class ManagedProcess : IDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ManagedProcess(process, s_setsid is not null, exited.Task);
+        return new ManagedProcess(process, setsid is not null, exited.Task);
     }
 
     /// <summary>Closes the child's stdin: the NVSHMEM helper's signal to stop serving.</summary>

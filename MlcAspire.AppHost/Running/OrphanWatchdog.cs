@@ -34,7 +34,7 @@ internal sealed class OrphanWatchdog : IDisposable
 
     public static OrphanWatchdog Start(string appHostDll, ResourceOutput output)
     {
-        var process = ManagedProcess.Start("watchdog", DotnetHost.Command, [appHostDll, Flag], new Dictionary<string, string>(), Environment.CurrentDirectory, output);
+        var process = ManagedProcess.Start("watchdog", DotnetHost.Command, [appHostDll, Flag], new Dictionary<string, string>(), Environment.CurrentDirectory, output, ownSession: true);
         return new OrphanWatchdog(process, process.StandardInput);
     }
 

@@ -14,7 +14,7 @@ public sealed class ManagedProcessTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Process groups as read from /proc are Linux's.");
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var child = ManagedProcess.Start("child", "sleep", ["600"], new Dictionary<string, string>(), Environment.CurrentDirectory, new ResourceOutput(TextWriter.Null));
+        using var child = ManagedProcess.Start("child", "sleep", ["600"], new Dictionary<string, string>(), Environment.CurrentDirectory, new ResourceOutput(TextWriter.Null), ownSession: true);
         try
         {
             // The fork runs setsid, which then execs sleep: read the groups once the command is the one running.
@@ -50,7 +50,7 @@ public sealed class ManagedProcessTests
         // The background sleep inherits the pipes and outlives its shell, as an escaped worker would.
         using var child = ManagedProcess.Start(
             "child", "sh", ["-c", "sleep 600 & echo $!; exit 3"], new Dictionary<string, string>(), Environment.CurrentDirectory,
-            new ResourceOutput(TextWriter.Null), line => descendant.TrySetResult(int.Parse(line, CultureInfo.InvariantCulture)));
+            new ResourceOutput(TextWriter.Null), ownSession: true, line => descendant.TrySetResult(int.Parse(line, CultureInfo.InvariantCulture)));
 
         var exitCode = await child.Completion.WaitAsync(s_bound, cancellationToken);
         var descendantId = await descendant.Task.WaitAsync(s_bound, cancellationToken);

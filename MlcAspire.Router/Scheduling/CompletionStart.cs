@@ -1,7 +1,7 @@
 namespace MlcAspire.Router.Scheduling;
 
 /// <summary>
-/// The started generation of one attempt (the engine's open SSE response and the idle timeout that guards it), or
+/// The started generation of one attempt (the engine's open response and the timeout that guards it), or
 /// why it could not start. It owns the attempt's engine leases and releases them when disposed.
 /// </summary>
 public sealed class CompletionStart : IAsyncDisposable
@@ -21,7 +21,8 @@ public sealed class CompletionStart : IAsyncDisposable
 
     public EngineFailure? Failure { get; }
 
-    /// <summary>The token guarding the stream; the relay re-arms it with the idle timeout on every read.</summary>
+    /// <summary>The token guarding the generation: a stream's is re-armed with the idle timeout on every read; a
+    /// non-streamed answer's is its whole budget (<see cref="RouterOptions.CompletionTimeout"/>).</summary>
     public ActivityTimeout? StreamTimeout { get; }
 
     public static CompletionStart Started(EngineResponse response, ActivityTimeout streamTimeout, params IDisposable[] owned) =>

@@ -74,8 +74,8 @@ public static class CompletionRequestParser
                 }
 
                 break;
-            case JsonArray { Count: > 0 } ids when ids.All(IsTokenId):
-                promptTokens = [.. ids.Select(id => id!.GetValue<int>())];
+            case JsonArray ids when ReadTokenIds(ids) is { Length: > 0 } tokens:
+                promptTokens = tokens;
                 break;
             default:
                 return Fail("'prompt' must be a non-empty string or a non-empty list of token ids.", "prompt", "invalid_type");
@@ -119,8 +119,23 @@ public static class CompletionRequestParser
     private static (CompletionRequest?, RequestError?) Fail(string message, string? param, string code = "invalid_value") =>
         (null, RequestError.Invalid(message, param, code));
 
-    private static bool IsTokenId(JsonNode? id) =>
-        id is JsonValue value && value.TryGetValue<int>(out var token) && token >= 0;
+    /// <summary>
+    /// The ids of a token-id prompt, or null when an item is not a non-negative 32-bit integer. Read by the serializer
+    /// from the array's JSON, not node by node: a 3,000-token prompt would otherwise become 3,000 nodes, which took
+    /// milliseconds of the handoff.
+    /// </summary>
+    private static int[]? ReadTokenIds(JsonArray ids)
+    {
+        try
+        {
+            var tokens = ids.Deserialize(RouterJsonContext.Default.Int32Array);
+            return tokens is not null && Array.TrueForAll(tokens, token => token >= 0) ? tokens : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static bool IsNull(JsonNode? node) => node is null;
 

@@ -11,4 +11,5 @@ namespace MlcAspire.Router.Protocol;
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonNode))]
 [JsonSerializable(typeof(long[]))]
+[JsonSerializable(typeof(int[]))]
 internal sealed partial class RouterJsonContext : JsonSerializerContext;

@@ -36,10 +36,6 @@ internal sealed class StreamingPreset : IPreset
             chunks, TargetNames.RouterRoundRobin, TargetNames.Direct, ChunkDelivery.LatencyOf);
         context.Report.AddDifference("nginx-added time per relayed chunk (nginx − direct, engine send → client receipt)",
             chunks, TargetNames.Nginx, TargetNames.Direct, ChunkDelivery.LatencyOf);
-        // Kept for comparison with earlier reports: mean chunk latency from the send includes the one-off forwarding of
-        // the request and the engine's step phase, so its difference is mostly noise at this scale.
-        context.Report.AddDifference("added time per relayed chunk (router-rr − direct, mean chunk latency)",
-            chunks, TargetNames.RouterRoundRobin, TargetNames.Direct, t => t.MeanChunkLatencyMs);
         context.Report.AddCheck("streaming added time per relayed chunk p50, round-robin", "<=", 0.05, added?.P50, "ms", isDifference: true);
         if (chunks[TargetNames.RouterRoundRobin] is { ProxyCpuCores: { } cores, OutputTokensPerSecond: > 0 } router)
         {

@@ -17,6 +17,7 @@ namespace MlcAspire.Bench.Topology;
 internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologyStarter
 {
     private const string RouterModeFlag = "--router-mode";
+    private const string ChunkTimesVariable = "MLC_REFERENCE_CHUNK_TIMES";
 
     // Every process in the bench's session, as nginx and the load generator are, so the kernel shares the CPU by
     // thread among all of them rather than equally among sessions (RunnerOptions.OwnSessions).
@@ -36,18 +37,8 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
         var model = request.Engines.Timing.Count > 0
             ? TimingModelVariant.Create(request.Model, Path.Combine(workDirectory, "model"), request.Engines.Timing)
             : request.Model;
-        var world = PlanEngines(model, request.EngineCount, request.Engines.ExtraOverrides);
-        var chunkTimeLogs = request.Engines.RecordChunkTimes ? world.Engines.Select(ChunkTimesPath).ToArray() : null;
-        if (chunkTimeLogs is not null)
-        {
-            // The reference engine's send-time log (MlcAspire.ReferenceEngine/README.md, "Chunk send times").
-            world = world with
-            {
-                Engines = [.. world.Engines.Select((engine, i) => engine.WithEnvironment(
-                    new Dictionary<string, string> { ["MLC_REFERENCE_CHUNK_TIMES"] = chunkTimeLogs[i] }))],
-            };
-        }
-
+        var world = PlanEngines(model, request.EngineCount, request.Engines);
+        var chunkTimeLogs = request.Engines.RecordChunkTimes ? world.Engines.Select(engine => engine.Environment[ChunkTimesVariable]).ToArray() : null;
         var engines = world.Engines.Select(e => new RunningEngine(e.Name, e.Endpoint.Url, e.Engine!.PeStart)).ToList();
         var routers = request.Routers.Select(spec => (Spec: spec, Plan: PlanRouter(spec, model, engines))).ToList();
 
@@ -90,12 +81,19 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
     /// The engines as the AppHost plans a disaggregated topology, so that they join one NVSHMEM world even when only
     /// round-robin routers use them: the engine-pd target drives the KV handoff between engines 0 and 1 itself.
     /// </summary>
-    private static AppPlan PlanEngines(string model, int engineCount, string extraOverrides)
+    private AppPlan PlanEngines(string model, int engineCount, EngineSettings settings)
     {
         var plan = ArgumentPlanner.Plan(
             [model, RouterModeFlag, "disagg", "--endpoint-num-gpus", .. Enumerable.Repeat("1", engineCount)], Readiness.FreePort);
-        return plan with { Engines = [.. plan.Engines.Select(engine => WithOverrides(engine, extraOverrides).WithEnvironment(s_quietLogging))] };
+        return plan with { Engines = [.. plan.Engines.Select(engine => WithOverrides(engine, settings.ExtraOverrides).WithEnvironment(EngineEnvironment(engine, settings)))] };
     }
+
+    /// <summary>Quiet logging, and the reference engine's send-time log when the experiments pair chunks
+    /// (MlcAspire.ReferenceEngine/README.md, "Chunk send times"), one file per engine.</summary>
+    private IReadOnlyDictionary<string, string> EngineEnvironment(ResourcePlan engine, EngineSettings settings) =>
+        settings.RecordChunkTimes
+            ? new Dictionary<string, string>(s_quietLogging) { [ChunkTimesVariable] = Path.Combine(workDirectory, $"{engine.Name}.chunk-times") }
+            : s_quietLogging;
 
     /// <summary>The engine with the preset's capacity items (e.g. <c>;max_num_sequence=1024</c>) after the AppHost's <c>--overrides</c>.</summary>
     private static ResourcePlan WithOverrides(ResourcePlan engine, string extraOverrides)
@@ -129,8 +127,6 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
             Readiness.FreePort);
         return plan with { Router = plan.Router with { Name = spec.Name } };
     }
-
-    private string ChunkTimesPath(ResourcePlan engine) => Path.Combine(workDirectory, $"{engine.Name}.chunk-times");
 
     private static AppRunner Runner(AppPlan plan, ResourceOutput output) =>
         new(plan, s_runnerOptions, output, ProgramPaths.FromBuild().AppHostDll, NullLogger<AppRunner>.Instance);

@@ -47,10 +47,10 @@ internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOp
             }
 
             // Disaggregation needs token ids, so the tokenizer must be there at start, not at the first request.
-            if (!File.Exists(Path.Combine(options.Model, MlcAspire.Models.MlcModel.ConfigFileName))
-                || !File.Exists(Path.Combine(options.Model, MlcAspire.Models.MlcModel.TokenizerFileName)))
+            if (!File.Exists(Path.Combine(options.ModelFolder, MlcAspire.Models.MlcModel.ConfigFileName))
+                || !File.Exists(Path.Combine(options.ModelFolder, MlcAspire.Models.MlcModel.TokenizerFileName)))
             {
-                failures.Add($"{key}:Model '{options.Model}' must be a model directory with {MlcAspire.Models.MlcModel.ConfigFileName} and {MlcAspire.Models.MlcModel.TokenizerFileName} when {key}:Mode is disagg.");
+                failures.Add($"{key}:Model '{options.ModelFolder}' must be a model directory with {MlcAspire.Models.MlcModel.ConfigFileName} and {MlcAspire.Models.MlcModel.TokenizerFileName} when {key}:Mode is disagg.");
             }
 
             // A prefill engine pushes KV to a different engine; one engine alone cannot disaggregate.

@@ -28,6 +28,6 @@ public static class RouterStatusApi
             [.. scheduler.Engines.Select(engine => new EngineStatus(
                 engine.Name, engine.BaseAddress.ToString(), engine.Role.ToString(), engine.PeStart,
                 engine.ActiveRequests, engine.TotalRequests, engine.FailedRequests,
-                engine.Health.State.ToString(), engine.Health.LastFailure))]));
+                engine.Health.State.ToString(), engine.Health.LastFailure, engine.IsDrained))]));
     }
 }

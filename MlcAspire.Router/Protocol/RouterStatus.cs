@@ -19,4 +19,5 @@ public sealed record EngineStatus(
     [property: JsonPropertyName("total_requests")] long TotalRequests,
     [property: JsonPropertyName("failed_requests")] long FailedRequests,
     [property: JsonPropertyName("circuit")] string Circuit,
-    [property: JsonPropertyName("last_failure")] string? LastFailure);
+    [property: JsonPropertyName("last_failure")] string? LastFailure,
+    [property: JsonPropertyName("drained")] bool Drained);

@@ -92,7 +92,7 @@ public sealed class EngineScheduler
             return $"No {role}engine is configured.";
         }
 
-        return configured.Any(e => e.Health.IsAvailable)
+        return configured.Any(e => e.InRotation)
             ? null
             : $"No {role}engine is healthy ({string.Join(", ", configured.Select(e => e.Name))} out of rotation); try again later.";
     }
@@ -119,7 +119,7 @@ public sealed class EngineScheduler
         for (var i = 0; i < count; i++)
         {
             var engine = Engines[(start + i) % count];
-            if (engine == exclude || !Qualifies(engine, selection) || !engine.Health.IsAvailable)
+            if (engine == exclude || !Qualifies(engine, selection) || !engine.InRotation)
             {
                 continue;
             }

@@ -9,11 +9,11 @@ namespace MlcAspire.Router.Scheduling;
 /// </summary>
 internal sealed class ModelPromptTokenizer(IOptions<RouterOptions> options) : IPromptTokenizer
 {
-    private readonly Lazy<MlcModel?> _model = new(() => Directory.Exists(options.Value.Model) ? MlcModel.Load(options.Value.Model) : null);
+    private readonly Lazy<MlcModel?> _model = new(() => Directory.Exists(options.Value.ModelFolder) ? MlcModel.Load(options.Value.ModelFolder) : null);
 
     public int? ContextWindowSize => _model.Value?.Config.ContextWindowSize is > 0 and var size ? size : null;
 
     public IReadOnlyList<int> Encode(string text) =>
-        (_model.Value ?? throw new InvalidOperationException($"{RouterOptions.SectionName}:Model '{options.Value.Model}' is not a model directory, so text prompts cannot be tokenized."))
+        (_model.Value ?? throw new InvalidOperationException($"{RouterOptions.SectionName}:Model '{options.Value.ModelFolder}' is not a model directory, so text prompts cannot be tokenized."))
             .Tokenizer.EncodeToIds(text);
 }

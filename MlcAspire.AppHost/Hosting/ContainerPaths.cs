@@ -1,4 +1,4 @@
-namespace MlcAspire.AppHost.Planning;
+namespace MlcAspire.AppHost.Hosting;
 
 /// <summary>
 /// Where the model and its lib are inside a published resource's container. A manifest describes the deployment, not

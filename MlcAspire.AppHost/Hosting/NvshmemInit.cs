@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MlcAspire.AppHost.Planning;
+namespace MlcAspire.AppHost.Hosting;
 
 /// <summary>
 /// An engine's <c>MLC_NVSHMEM_INIT_CONFIG_JSON_STR</c> (spec §1.5) short of the uid, which exists only once the

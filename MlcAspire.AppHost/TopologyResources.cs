@@ -25,7 +25,7 @@ internal static class TopologyResources
     {
         var starts = TopologyDefaults.DeviceStarts(options);
         var roles = TopologyDefaults.Roles(options);
-        var disagg = options.RouterMode == RouterMode.Disagg;
+        var disagg = options.RouterMode == RouterMode.Disagg && !options.AttachEngines;
 
         // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (spec §5.7 W13).
         var uid = disagg ? builder.AddNvshmemHelper(options, workingDirectory) : null;
@@ -45,7 +45,7 @@ internal static class TopologyResources
                 Host = options.EndpointHosts[i],
                 Port = options.EndpointPorts[i],
             };
-            if (!EngineHosts.IsThisMachine(spec.Host))
+            if (options.AttachEngines || !EngineHosts.IsThisMachine(spec.Host))
             {
                 var url = new UriBuilder(Uri.UriSchemeHttp, spec.Host, spec.Port).Uri.ToString().TrimEnd('/');
                 router.WithEngine(builder.AddExternalService(EngineName(i), url), spec.Role, spec.PeStart);

@@ -4,7 +4,7 @@ namespace MlcAspire.Bench.Topology;
 internal static class BenchPaths
 {
     public static string RepositoryRoot =>
-        Path.GetDirectoryName(Path.GetDirectoryName(Projects.MlcAspire_AppHost.ProjectPath))!;
+        MlcAspire.AppHost.Hosting.BuiltProgram.RepositoryRootOf(Projects.MlcAspire_AppHost.ProjectPath);
 
     /// <summary>The base of the presets' timing-mode models: <c>models/reference-timing</c>, else the tokenizer and
     /// vocabulary of <c>models/reference-tiny</c>. Either serves, because every preset writes its own schedule and

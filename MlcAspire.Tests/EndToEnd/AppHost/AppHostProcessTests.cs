@@ -32,7 +32,8 @@ public sealed class AppHostProcessTests
     public async Task PublishWithAzdArguments_WritesAspiresManifest_ValidAgainstTheSchema_WithEachEnginesGpusAndNoPathOfThisMachine()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var output = Path.Combine(Path.GetTempPath(), $"mlcaspire-{Guid.NewGuid():N}", "aspire-manifest.json");
+        // Inside the repository, as azd keeps it beside the AppHost: the manifest's paths are relative to its folder.
+        var output = Path.Combine(RepositoryPaths.Root, "artifacts", "manifests", Guid.NewGuid().ToString("N"), "aspire-manifest.json");
         try
         {
             using var appHost = StartAppHost(
@@ -63,7 +64,10 @@ public sealed class AppHostProcessTests
         }
         finally
         {
-            Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
+            if (Directory.Exists(Path.GetDirectoryName(output)))
+            {
+                Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
+            }
         }
     }
 

@@ -28,6 +28,7 @@ internal static class MlcRouterBuilderExtensions
             .WithHttpEndpoint(port: port, name: HttpEndpointName, isProxied: false)
             .WithEndpoint(HttpEndpointName, endpoint => endpoint.TargetHost = host)
             .WithHttpHealthCheck(HealthPath, endpointName: HttpEndpointName)
+            .WithExternalHttpEndpoints()
             .WithIconName("ArrowRouting")
             .WithUrls(context =>
             {

@@ -5,6 +5,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MlcAspire.AppHost.Topology;
 
 namespace MlcAspire.Bench.Topology;
@@ -54,6 +55,11 @@ internal sealed class AspireApp : IAsyncDisposable
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MlcAspire_AppHost>(
             [.. WithFreePorts(args, keepEnginePorts)], timeout.Token);
         Configure(builder, environment, editArgs);
+
+        // The host's own log: warnings only; failed health checks while the processes start are expected.
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
         var app = new AspireApp(await builder.BuildAsync(timeout.Token));
         try
         {
@@ -167,7 +173,7 @@ internal sealed class AspireApp : IAsyncDisposable
             {
                 try
                 {
-                    await foreach (var batch in logs.WatchAsync(resource.Name).WithCancellation(_stopping.Token))
+                    await foreach (var batch in logs.WatchAsync(resource).WithCancellation(_stopping.Token))
                     {
                         foreach (var line in batch)
                         {

@@ -146,7 +146,8 @@ public sealed class GracefulShutdownTests
                 {
                     return $"new connections refused ({servedBeforeTheSignalArrived} completion(s) served before the router handled the signal, {refusals503} answered 503 shutting_down and {closedUnanswered} closed unanswered before the listener closed)";
                 }
-                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded)
+                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded
+                    || ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
                 {
                     closedUnanswered++;
                 }

@@ -1,4 +1,5 @@
 using MlcAspire.AppHost.Topology;
+using MlcAspire.Contracts;
 
 namespace MlcAspire.AppHost.Planning;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MlcAspire.AppHost.Topology;
+using MlcAspire.Contracts;
 
 namespace MlcAspire.AppHost.Planning;
 
@@ -139,7 +140,7 @@ internal static class PlanBuilder
             environment[ServiceDiscoveryKey(engine)] = engine.Endpoint.Url.ToString().TrimEnd('/');
         }
 
-        environment["Router__Mode"] = options.RouterMode == RouterMode.Disagg ? "disagg" : "round-robin";
+        environment["Router__Mode"] = RouterModeNames.Format(options.RouterMode);
         environment[RouterModelVariable] = options.Model;
         environment["Router__PdBalanceFactor"] = options.PdBalanceFactor.ToString("R", CultureInfo.InvariantCulture);
         foreach (var engine in engines)

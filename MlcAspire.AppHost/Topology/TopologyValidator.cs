@@ -1,3 +1,5 @@
+using MlcAspire.Contracts;
+
 namespace MlcAspire.AppHost.Topology;
 
 /// <summary>

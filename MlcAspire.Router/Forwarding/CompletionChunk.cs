@@ -8,10 +8,8 @@ public readonly record struct ChoiceSummary(int Index, int TextLength, string? F
 
 public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool IsError)
 {
-    public const string PreemptFinishReason = "preempt";
-
     /// <summary>Any choice preempted: in disaggregation the engine aborts the whole request then (spec §2.3).</summary>
-    public bool IsPreempted => Choices.Any(choice => choice.FinishReason == PreemptFinishReason);
+    public bool IsPreempted => Choices.Any(choice => choice.FinishReason == FinishReasons.Preempt);
 
     /// <summary>Scans a <c>text_completion</c> chunk; throws <see cref="JsonException"/> when it is not a JSON object.</summary>
     public static CompletionChunk Scan(ReadOnlySpan<byte> json)

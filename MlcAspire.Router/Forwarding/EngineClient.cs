@@ -167,12 +167,12 @@ public sealed class EngineResponse(
     /// <summary>The passive health check: every engine call's outcome feeds its engine's circuit breaker.</summary>
     private void RecordHealth(EngineFailure? outcome)
     {
-        switch (outcome?.Error)
+        switch (outcome)
         {
             case null:
                 Engine.Health.RecordSuccess();
                 break;
-            case EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse:
+            case { IsEngineFault: true }:
                 Engine.Health.RecordFailure(outcome.Message);
                 break;
             default:

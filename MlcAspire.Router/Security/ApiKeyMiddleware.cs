@@ -36,9 +36,9 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<Reliabilit
             return Task.CompletedTask;
         }
 
-        var error = new OpenAIError(new OpenAIErrorDetail(
-            "A valid API key is required: send 'Authorization: Bearer <key>'.", OpenAIError.AuthenticationError, null, "invalid_api_key"));
-        return TypedResults.Json(error, RouterJsonContext.Default.OpenAIError, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+        var error = OpenAIError.Create(
+            "A valid API key is required: send 'Authorization: Bearer <key>'.", OpenAIError.AuthenticationError, "invalid_api_key");
+        return OpenAIErrorResult.WriteAsync(context, StatusCodes.Status401Unauthorized, error, context.RequestAborted);
     }
 
     private bool HasValidKey(HttpRequest request)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Forwarding;
 using MlcAspire.Router.Health;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Health;
 using MlcAspire.Router.Scheduling;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Scheduling;
 

@@ -1,3 +1,4 @@
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 
 namespace MlcAspire.Tests.Unit.Router;
@@ -32,7 +33,7 @@ public sealed class RouterOptionsValidatorTests
         var result = new RouterOptionsValidator().Validate(null, options);
 
         Assert.Contains("Router:Engines:1:Name 'engine-0' is listed twice.", result.FailureMessage);
-        Assert.Contains("Router:IdleTimeout must be positive.", result.FailureMessage);
+        Assert.Contains("Router:IdleTimeout must be positive (at least 1 ms).", result.FailureMessage);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ internal static class PlanBuilder
     public const string RouterModelVariable = "Router__Model";
 
     /// <summary>
-    /// The router's time to stop after SIGTERM: its default drain (the router's <c>ReliabilityOptions.DrainTimeout</c>,
+    /// The router's time to stop after SIGTERM: its default drain (the router's <c>RouterReliabilityOptions.DrainTimeout</c>,
     /// 20 s, docs/reliability.md), the 5 s its host adds to shut down after the drain, and a margin. Killing it sooner
     /// would cut the streams its drain lets finish or end with a <c>shutting_down</c> event.
     /// </summary>

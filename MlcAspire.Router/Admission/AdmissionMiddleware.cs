@@ -10,11 +10,11 @@ namespace MlcAspire.Router.Admission;
 /// </summary>
 internal sealed class AdmissionMiddleware(
     RequestDelegate next, AdmissionGate gate, ShutdownDrain drain, EngineScheduler scheduler,
-    IOptions<RouterOptions> routerOptions, IOptions<ReliabilityOptions> options, ILogger<AdmissionMiddleware> logger)
+    IOptions<RouterOptions> routerOptions, IOptions<RouterReliabilityOptions> options, ILogger<AdmissionMiddleware> logger)
 {
     public const string CompletionsPath = "/v1/completions";
 
-    private readonly ReliabilityOptions _options = options.Value;
+    private readonly RouterReliabilityOptions _options = options.Value;
 
     public async Task InvokeAsync(HttpContext context)
     {

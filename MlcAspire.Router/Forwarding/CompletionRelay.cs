@@ -19,14 +19,14 @@ namespace MlcAspire.Router.Forwarding;
 ///    (the failed engine's circuit counted the fault and the rotation moved past it); never after the first byte.
 /// </remarks>
 public sealed class CompletionRelay(
-    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability,
+    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability,
     ILogger<CompletionRelay> logger)
 {
     /// <summary>Largest non-streamed answer read from an engine: far above any real completion, yet bounded.</summary>
     private const int MaxAnswerBytes = 64 * 1024 * 1024;
 
     private readonly RouterOptions _options = options.Value;
-    private readonly ReliabilityOptions _reliability = reliability.Value;
+    private readonly RouterReliabilityOptions _reliability = reliability.Value;
 
     public async Task RelayAsync(HttpContext context, CompletionRequest request, CancellationToken cancellationToken)
     {
@@ -161,7 +161,7 @@ public sealed class CompletionRelay(
     private async Task<AttemptResult> AnswerAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
     {
         var response = start.Response!;
-        var timeout = start.StreamTimeout!;
+        var timeout = start.GenerationTimeout!;
         JsonObject answer;
         try
         {
@@ -216,7 +216,7 @@ public sealed class CompletionRelay(
         CompletionStart start, Func<ReadOnlyMemory<byte>, CompletionChunk, ValueTask> onChunk, CancellationToken cancellationToken)
     {
         var response = start.Response!;
-        var timeout = start.StreamTimeout!;
+        var timeout = start.GenerationTimeout!;
         response.Engine.Health.OnStreamStarted();
         try
         {

@@ -18,7 +18,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     /// failure. A successful response's body is the caller's to read and dispose, together with the span.
     /// </summary>
     public async ValueTask<EngineResponse> SendAsync(
-        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineState engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         var telemetry = EngineCallTelemetry.Start(timeProvider, path, engine, role, requestId, body);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path))
@@ -55,7 +55,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
             result.Complete(failure);
             if (failure.Error != EngineCallError.Canceled)
             {
-                engine.RecordFailure();
+                engine.CountFailedCall();
                 RouterLog.EngineCallFailed(logger, path, engine.Name, requestId, failure.Error, failure.EngineStatusCode, failure.Message);
             }
 
@@ -65,7 +65,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
 
     /// <summary>POSTs a MicroServing call whose answer is one small JSON object, read whole within the same timeout.</summary>
     public async ValueTask<(JsonNode? Body, EngineFailure? Failure)> PostForJsonAsync(
-        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineState engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         await using var response = await SendAsync(engine, path, role, requestId, body, timeout, cancellationToken);
         if (response.Failure is { } failure)
@@ -96,7 +96,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     }
 
     /// <summary>Turns a transport exception into the failure the client should see.</summary>
-    public static EngineFailure Classify(Exception ex, EngineEndpoint engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken)
+    public static EngineFailure Classify(Exception ex, EngineState engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -142,10 +142,10 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
 
 /// <summary>An engine call's open response (or its failure) and its span, completed once with the outcome.</summary>
 public sealed class EngineResponse(
-    EngineEndpoint engine, string requestId, HttpResponseMessage? response, EngineFailure? failure, EngineCallTelemetry telemetry)
+    EngineState engine, string requestId, HttpResponseMessage? response, EngineFailure? failure, EngineCallTelemetry telemetry)
     : IAsyncDisposable
 {
-    public EngineEndpoint Engine { get; } = engine;
+    public EngineState Engine { get; } = engine;
 
     public string RequestId { get; } = requestId;
 
@@ -173,7 +173,7 @@ public sealed class EngineResponse(
                 Engine.Health.RecordSuccess();
                 break;
             case { IsEngineFault: true }:
-                Engine.Health.RecordFailure(outcome.Message);
+                Engine.Health.RecordFault(outcome.Message);
                 break;
             default:
                 Engine.Health.RecordInconclusive();

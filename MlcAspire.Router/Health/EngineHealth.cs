@@ -108,7 +108,7 @@ public sealed class EngineHealth(TimeProvider timeProvider, int failureThreshold
     }
 
     /// <summary>An engine fault; opens the circuit at the threshold, or at once when it was the half-open trial.</summary>
-    public void RecordFailure(string reason)
+    public void RecordFault(string reason)
     {
         lock (_lock)
         {

@@ -47,6 +47,20 @@ public sealed class CompletionRequest
     /// </summary>
     public IReadOnlyList<int>? PromptTokens { get; private set; }
 
+    /// <summary>
+    /// Gives a request without a <c>seed</c> one, random per request. A preempted request is retried from scratch and
+    /// the relay drops the text the client already has (<see cref="RetryDeduplicator"/>); that is exact only if every
+    /// attempt samples the same tokens, so every attempt must carry the same seed.
+    /// </summary>
+    public void PinSeed()
+    {
+        if (Body["seed"] is null)
+        {
+            Body["seed"] = Random.Shared.Next();
+            _fields = null;
+        }
+    }
+
     /// <summary>Replaces a text prompt by its token ids in engine bodies, so every engine of a handoff sees the same tokens.</summary>
     public void UseTokens(IReadOnlyList<int> tokens)
     {

@@ -103,14 +103,6 @@ public static class CompletionRequestParser
             return (null, error);
         }
 
-        // A preempted request is retried from scratch and the relay drops the text the client already has
-        // (RetryDeduplicator). That is exact only if the retry samples the same tokens, so a request without a seed
-        // gets one here: still random per request, but the same for every attempt of it.
-        if (IsNull(body["seed"]))
-        {
-            body["seed"] = Random.Shared.Next();
-        }
-
         var stream = body["stream"] is { } s && s.GetValueKind() == JsonValueKind.True;
         var n = body["n"] is JsonValue nValue ? nValue.GetValue<int>() : 1;
         return (new CompletionRequest(body, stream, n, promptText, promptTokens), null);

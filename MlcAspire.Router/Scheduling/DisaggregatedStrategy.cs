@@ -102,20 +102,20 @@ internal sealed class DisaggregatedStrategy(
             }
 
             // :: Step 5
-            var streamTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
+            var generationTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
             var response = await client.SendAsync(
-                decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), streamTimeout, cancellationToken);
+                decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), generationTimeout, cancellationToken);
 
             // start_generate reached the engine (or may have): a second one for this id would be a fatal engine check.
             parked = false;
             if (response.Failure is { } generateFailure)
             {
-                streamTimeout.Dispose();
+                generationTimeout.Dispose();
                 return CompletionStart.Failed(generateFailure);
             }
 
             started = true;
-            return CompletionStart.Started(response, streamTimeout, decode);
+            return CompletionStart.Started(response, generationTimeout, decode);
         }
         finally
         {
@@ -169,7 +169,7 @@ internal sealed class DisaggregatedStrategy(
     /// the headers arrive; the engine's disconnect handling aborts the request id.
     /// </summary>
     /// <remarks>Runs with its own budget, not the client's token: the client may be the one who left.</remarks>
-    private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineEndpoint decode, int resolvedEnd)
+    private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineState decode, int resolvedEnd)
     {
         using var timeout = new ActivityTimeout(timeProvider, _options.ReleaseTimeout, CancellationToken.None);
         var body = request.CreateEngineBody(id, ("begin", resolvedEnd), ("stream", true), ("max_tokens", 1));

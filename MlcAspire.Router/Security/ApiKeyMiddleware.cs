@@ -4,15 +4,15 @@ using System.Text;
 namespace MlcAspire.Router.Security;
 
 /// <summary>
-/// The optional API key: with <see cref="ReliabilityOptions.ApiKey"/> set, <c>/v1/*</c> (and, with
-/// <see cref="ReliabilityOptions.ProtectOperationalEndpoints"/>, every other route) needs
+/// The optional API key: with <see cref="RouterReliabilityOptions.ApiKey"/> set, <c>/v1/*</c> (and, with
+/// <see cref="RouterReliabilityOptions.ProtectOperationalEndpoints"/>, every other route) needs
 /// <c>Authorization: Bearer &lt;key&gt;</c>. Registered only when a key is configured.
 /// </summary>
 /// <remarks>
 /// Both sides are hashed first so that <see cref="CryptographicOperations.FixedTimeEquals"/> compares equal lengths
 /// and the time taken reveals neither the key's content nor its length.
 /// </remarks>
-internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<ReliabilityOptions> options, ILogger<ApiKeyMiddleware> logger)
+internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RouterReliabilityOptions> options, ILogger<ApiKeyMiddleware> logger)
 {
     private const string BearerPrefix = "Bearer ";
 

@@ -107,6 +107,6 @@ public sealed class EngineSchedulerTests
         new(Options.Create(new RouterOptions
         {
             Model = "m",
-            Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role, PeStart = i })],
-        }), Options.Create(new ReliabilityOptions()), TimeProvider.System);
+            Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role, PeStart = i })],
+        }), Options.Create(new RouterReliabilityOptions()), TimeProvider.System);
 }

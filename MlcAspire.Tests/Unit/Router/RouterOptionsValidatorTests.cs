@@ -53,6 +53,6 @@ public sealed class RouterOptionsValidatorTests
     {
         Mode = mode,
         Model = RepositoryPaths.ReferenceTinyModel,
-        Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role })],
+        Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role })],
     };
 }

@@ -1,9 +1,9 @@
 namespace MlcAspire.Router;
 
-/// <summary>The timing rules DataAnnotations cannot express for <see cref="ReliabilityOptions"/>; every message names the key.</summary>
-internal sealed class ReliabilityOptionsValidator : IValidateOptions<ReliabilityOptions>
+/// <summary>The timing rules DataAnnotations cannot express for <see cref="RouterReliabilityOptions"/>; every message names the key.</summary>
+internal sealed class RouterReliabilityOptionsValidator : IValidateOptions<RouterReliabilityOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ReliabilityOptions options)
+    public ValidateOptionsResult Validate(string? name, RouterReliabilityOptions options)
     {
         var failures = new List<string>();
         TimerRange.Validate(failures,

@@ -20,6 +20,7 @@ public static class ReliabilityExtensions
         builder.Services.AddSingleton<AdmissionGate>();
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService<EngineHealthProbe>();
+        builder.Services.AddHealthChecks().AddCheck<RouterReadinessCheck>(RouterReadinessCheck.Name, tags: [Microsoft.Extensions.Hosting.Extensions.ReadinessTag]);
 
         // Kestrel waits for in-flight requests until the host's shutdown timeout; the drain deadline ends them first.
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<RouterReliabilityOptions>>((host, reliability) =>

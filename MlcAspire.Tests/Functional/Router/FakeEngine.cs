@@ -34,6 +34,9 @@ internal sealed class FakeEngine : IAsyncDisposable
     /// <summary>How many readiness probes (<c>GET /v1/models</c>) the router sent; each follows that tick's progress check.</summary>
     public int ReadinessProbes => Volatile.Read(ref _readinessProbes);
 
+    /// <summary>The status readiness probes get: 200 by default, anything else makes the engine look not ready.</summary>
+    public int ReadinessStatus { get; set; } = 200;
+
     public Func<HttpContext, string, JsonObject, Task> Handler { get; set; } = (context, _, _) => WriteTextAsync(context, 404, "");
 
     public static async Task<FakeEngine> StartAsync(CancellationToken cancellationToken)
@@ -54,7 +57,7 @@ internal sealed class FakeEngine : IAsyncDisposable
     private Task AnswerReadinessAsync(HttpContext context)
     {
         Interlocked.Increment(ref _readinessProbes);
-        return WriteTextAsync(context, 200, """{"object":"list","data":[]}""", "application/json");
+        return WriteTextAsync(context, ReadinessStatus, """{"object":"list","data":[]}""", "application/json");
     }
 
     public IEnumerable<JsonObject> BodiesFor(string path) => Requests.Where(r => r.Path == path).Select(r => r.Body);

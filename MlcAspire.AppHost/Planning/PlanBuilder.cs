@@ -14,7 +14,7 @@ internal static class PlanBuilder
     public const string EngineHealthPath = "/v1/models";
     public const string RouterHealthPath = "/health";
 
-    /// <summary>MLC's fixed engine overrides (spec §1.2): <c>spec_draft_length=0</c> because its default is 0, not None.</summary>
+    /// <summary>MLC's fixed engine overrides (mlc-protocol.md §1.2): <c>spec_draft_length=0</c> because its default is 0, not None.</summary>
     public const string MlcOverrides = "gpu_memory_utilization=0.8;spec_draft_length=0";
 
     /// <summary>
@@ -40,7 +40,7 @@ internal static class PlanBuilder
     private const string ContainerHost = "0.0.0.0";
 
     /// <summary>
-    /// Asks TVM for the NVSHMEM unique id exactly as MLC's router does (spec §1.5), prints it as one JSON line,
+    /// Asks TVM for the NVSHMEM unique id exactly as MLC's router does (mlc-protocol.md §1.5), prints it as one JSON line,
     /// and keeps this process (which hosts NVSHMEM's bootstrap root thread) alive until stdin closes.
     /// </summary>
     private const string MlcNvshmemUidScript =
@@ -59,7 +59,7 @@ internal static class PlanBuilder
             .Select(i => BuildEngine(options, paths, workingDirectory, i, starts[i], roles[i], disagg ? new NvshmemInit(starts[^1], starts[i]) : null))
             .ToList();
 
-        // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (spec §5.7 W13).
+        // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (mlc-protocol.md W13).
         var helper = disagg ? BuildNvshmemHelper(options, paths) : null;
         return new AppPlan(engines, BuildRouter(options, paths, engines), helper, workingDirectory);
     }
@@ -104,7 +104,7 @@ internal static class PlanBuilder
                 ContainerPaths.Model(options.Model),
                 options.ModelLib is { } modelLib ? ContainerPaths.ModelLib(modelLib, options.Model, workingDirectory) : null)));
 
-        // spec §1.2 in order, with --enable-debug once (MLC passes it twice, spec §5.7 W13).
+        // mlc-protocol.md §1.2 in order, with --enable-debug once (MLC passes it twice, mlc-protocol.md W13).
         // A container sees only the GPUs it was given, numbered from 0, and the model where the image keeps it.
         List<string> ServeArgs(string bindHost, int device, string model, string? lib)
         {

@@ -369,7 +369,7 @@ internal sealed class EngineLoop(
     /// <summary>
     /// Frees a running request's pages. An ordinary request goes back to the front of the queue and recomputes
     /// its KV later (bitwise the same, so its output does not change); in disaggregation MLC aborts it instead,
-    /// every choice ending with <c>finish_reason: "preempt"</c> (spec §2.3).
+    /// every choice ending with <c>finish_reason: "preempt"</c> (mlc-protocol.md §2.3).
     /// </summary>
     private void Preempt(RequestState victim)
     {

@@ -156,7 +156,7 @@ public sealed class CompletionRelay(
 
     /// <summary>
     /// Reads a non-streaming engine's answer whole (the engine joins it: text per choice, the first finish_reason,
-    /// logprobs concatenated, and usage, spec §2.3) and passes it on under the client-facing id and the router's model.
+    /// logprobs concatenated, and usage, mlc-protocol.md §2.3) and passes it on under the client-facing id and the router's model.
     /// </summary>
     private async Task<AttemptResult> AnswerAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MlcAspire.Router.Protocol;
 
 /// <summary>
-/// Checks a client's completion body against the ranges MLC's <c>CompletionRequest</c> enforces (spec §2.2), so
+/// Checks a client's completion body against the ranges MLC's <c>CompletionRequest</c> enforces (mlc-protocol.md §2.2), so
 /// that a bad request gets a 400 naming the field before any engine is called, instead of an engine 422 or a
 /// fatal engine check.
 /// </summary>
@@ -31,7 +31,7 @@ public static class CompletionRequestParser
             return Fail("The request body must be a JSON object.", null, "invalid_json");
         }
 
-        // Neither reaches an engine: the router sets both itself (spec §5.7 W6, W7).
+        // Neither reaches an engine: the router sets both itself (mlc-protocol.md W6, W7).
         body.Remove("debug_config");
         if (body["user"] is { } user && user.GetValueKind() != JsonValueKind.String)
         {

@@ -3,7 +3,7 @@ namespace MlcAspire.Router.Scheduling;
 /// <summary>Picks the least-loaded engine, rotating among ties, and takes a lease on it in the same step.</summary>
 /// <remarks>
 /// MLC's <c>_pick_endpoint</c> breaks ties toward the lowest index, so sequential traffic always lands on one
-/// engine (spec §5.7 W1). Here each selection keeps a cursor and scans from it, so equal loads take turns.
+/// engine (mlc-protocol.md W1). Here each selection keeps a cursor and scans from it, so equal loads take turns.
 /// Pick and increment happen under one lock: two concurrent requests never see the same "least loaded" engine.
 /// </remarks>
 public sealed class EngineScheduler

@@ -117,7 +117,7 @@ internal sealed class FakeEngine : IAsyncDisposable
 
     /// <summary>
     /// The tokens of <paramref name="texts"/> for the request id in the body: a complete stream when the body asks
-    /// for one, else MLC's joined answer (spec §2.3).
+    /// for one, else MLC's joined answer (mlc-protocol.md §2.3).
     /// </summary>
     public static Task StreamTextAsync(HttpContext context, JsonObject body, params string[] texts)
     {
@@ -151,7 +151,7 @@ internal sealed class FakeEngine : IAsyncDisposable
         await context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
     }
 
-    /// <summary>MLC's double-encoded error: a JSON string holding the error object (spec §2.5).</summary>
+    /// <summary>MLC's double-encoded error: a JSON string holding the error object (mlc-protocol.md §2.5).</summary>
     public static Task WriteMlcErrorAsync(HttpContext context, int status, string message) =>
         WriteTextAsync(context, status,
             JsonValue.Create(new JsonObject { ["object"] = "error", ["message"] = message, ["code"] = status }.ToJsonString())!.ToJsonString(),

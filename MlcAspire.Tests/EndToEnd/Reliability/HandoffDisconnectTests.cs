@@ -36,6 +36,37 @@ public sealed class HandoffDisconnectTests(HandoffFaultsFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task PrepRecvTimesOutAfterTheDecodeEngineParked_ItsAnswerLost_TheRouterSettlesTheId_AndNoReservedStateRemains()
+    {
+        var decode = fixture.World.Engines[2];
+        using var router = fixture.TimedOutPrepRecvRouter.CreateHttpClient("router");
+
+        // Each attempt's prep_recv parks at once and answers only after the router's timeout: the attempt and its retry
+        // both time out with their windows parked on engine-2, and the client gets the timeout.
+        var outcome = await StreamAsync(router, StreamBody(Tokens(40, seed: 4), maxTokens: 8), Token);
+
+        Assert.True(outcome.Status == 504 && outcome.ErrorCode == "engine_timeout", outcome.ToString());
+        await WaitForRouterIdleAsync(router, Token);
+        await WaitForNoReservedStateAsync([decode], Token);
+    }
+
+    [Fact]
+    public async Task ClientDisconnect_WhilePrepRecvIsInFlight_ThenItTimesOutAfterTheDecodeEngineParked_LeavesNoReservedState()
+    {
+        var decode = fixture.World.Engines[2];
+        using var router = fixture.TimedOutPrepRecvRouter.CreateHttpClient("router");
+
+        using var leave = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var request = StreamAsync(router, StreamBody(Tokens(40, seed: 5), maxTokens: 8), leave.Token);
+        await WaitForMetricAsync(decode, ParkedRequests, 1, "engine-2 reserved the window and holds its prep_recv answer");
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+
+        await WaitForRouterIdleAsync(router, Token);
+        await WaitForNoReservedStateAsync([decode], Token);
+    }
+
+    [Fact]
     public async Task ClientDisconnect_WhileRemoteSendIsHeldOnThePrefillEngine_LeavesNoLoadAndNoReservedState()
     {
         var (prefill, decode) = (fixture.World.Engines[0], fixture.World.Engines[1]);

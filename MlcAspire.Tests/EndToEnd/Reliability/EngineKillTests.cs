@@ -31,21 +31,10 @@ public sealed class EngineKillTests
         using var router = app.CreateHttpClient("router");
 
         // Two concurrent requests go to different decode engines (least loaded); once both stream, engine-1 dies.
-        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = 0;
-        Task Started()
-        {
-            if (Interlocked.Increment(ref started) == 2)
-            {
-                bothStarted.SetResult();
-            }
-
-            return Task.CompletedTask;
-        }
-
-        var first = StreamAsync(router, StreamBody(new JsonArray(1, 2, 3), maxTokens: 200), Token, Started);
-        var second = StreamAsync(router, StreamBody(new JsonArray(4, 5, 6), maxTokens: 200), Token, Started);
-        await bothStarted.Task.WaitAsync(RequestBound, Token);
+        var (started, bothStarted) = FirstChunkBarrier(2);
+        var first = StreamAsync(router, StreamBody(new JsonArray(1, 2, 3), maxTokens: 200), Token, started);
+        var second = StreamAsync(router, StreamBody(new JsonArray(4, 5, 6), maxTokens: 200), Token, started);
+        await bothStarted.WaitAsync(RequestBound, Token);
         await app.KillResourceAsync("engine-1", Token);
         var outcomes = await Task.WhenAll(first, second);
 

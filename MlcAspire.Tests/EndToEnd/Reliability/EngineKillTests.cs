@@ -52,7 +52,7 @@ public sealed class EngineKillTests
     }
 
     [Fact]
-    public async Task PrefillEngineKilledDuringRemoteSend_ThatRequestGets502_TheOtherCompletes_AndLaterRequestsUseTheOtherPrefillEngine()
+    public async Task PrefillEngineKilledDuringAHandoff_ThatRequestGets502OrIsRetried_TheOtherCompletes_AndLaterRequestsUseTheOtherPrefillEngine()
     {
         // engine-0 holds every remote_send, so the test can kill it while a handoff is in that phase.
         await using var app = TestingApp.Create(
@@ -80,11 +80,12 @@ public sealed class EngineKillTests
         await app.KillResourceAsync("engine-0", Token);
         var outcomes = await Task.WhenAll(first, second);
 
-        // engine-0 had the remote_send and may have been computing it: not retried (docs/reliability.md), the client gets
-        // a 502 before any byte. A later request completes: on engine-1, or refused by engine-0 and retried on engine-1.
-        Assert.Single(outcomes, outcome => outcome.Done);
-        var failed = Assert.Single(outcomes, outcome => !outcome.Done);
-        Assert.True(failed is { Status: 502, Chunks: 0, ErrorCode: "engine_unreachable" }, failed.ToString());
+        // engine-0 is leased from the start of the handoff, so the kill may come before or after it read its remote_send.
+        // After: it may have been computing, so that request is not retried (docs/reliability.md) and gets a 502 before
+        // any byte. Before: the connection is refused, and the request is retried on engine-1 and completes. A later
+        // request completes either way: on engine-1, or refused by engine-0 and retried on engine-1.
+        Assert.Contains(outcomes, outcome => outcome.Done);
+        Assert.All(outcomes, outcome => Assert.True(outcome.Done || outcome is { Status: 502, Chunks: 0, ErrorCode: "engine_unreachable" }, outcome.ToString()));
         var later = await StreamAsync(router, StreamBody(new JsonArray(11, 12, 13, 14, 15), maxTokens: 8), Token);
         Assert.True(later.Done, later.ToString());
         var engines = await EngineStatusAsync(router, Token);

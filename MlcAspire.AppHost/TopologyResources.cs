@@ -27,7 +27,7 @@ internal static class TopologyResources
         var roles = TopologyDefaults.Roles(options);
         var disagg = options.RouterMode == RouterMode.Disagg && !options.AttachEngines;
 
-        // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (spec §5.7 W13).
+        // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (mlc-protocol.md W13).
         var uid = disagg ? builder.AddNvshmemHelper(options, workingDirectory) : null;
         var router = builder.AddMlcRouter<Projects.MlcAspire_Router>(
             RouterName, options.Model, options.RouterMode, options.PdBalanceFactor, options.RouterHost, options.RouterPort)

@@ -8,7 +8,7 @@ namespace MlcAspire.AppHost.Hosting;
 /// </summary>
 internal sealed record MlcEngineSpec
 {
-    /// <summary>The model argument, also the engine's <c>/v1/models</c> id "as given" (spec §1.3).</summary>
+    /// <summary>The model argument, also the engine's <c>/v1/models</c> id "as given" (mlc-protocol.md §1.3).</summary>
     public required string Model { get; init; }
 
     /// <summary><c>--model-lib</c>; null lets the engine find the lib itself.</summary>
@@ -30,7 +30,7 @@ internal sealed record MlcEngineSpec
     /// <summary>The port it listens on (<c>--port</c>), also its <c>http</c> endpoint's port.</summary>
     public required int Port { get; init; }
 
-    /// <summary>Its first NVSHMEM PE: PEs are numbered like the GPUs (spec §1.4).</summary>
+    /// <summary>Its first NVSHMEM PE: PEs are numbered like the GPUs (mlc-protocol.md §1.4).</summary>
     public int PeStart => DeviceStart;
 
     /// <summary>The CUDA ordinals it owns.</summary>

@@ -43,7 +43,7 @@ internal static class MlcRouterBuilderExtensions
             .WithEnvironment(context =>
             {
                 var variables = context.EnvironmentVariables;
-                variables["Router__Mode"] = mode == RouterMode.Disagg ? "disagg" : "round-robin";
+                variables["Router__Mode"] = RouterModeNames.Format(mode);
 
                 // Deployed, the model is where the router's image keeps it (the same id the engines serve).
                 variables[ModelVariable] = context.ExecutionContext.IsPublishMode ? ContainerPaths.Model(model) : model;

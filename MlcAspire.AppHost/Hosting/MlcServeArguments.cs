@@ -3,10 +3,10 @@ using MlcAspire.AppHost.Topology;
 
 namespace MlcAspire.AppHost.Hosting;
 
-/// <summary><c>mlc_llm serve</c>'s arguments for an engine (spec §1.2 in order), run here or inside its container.</summary>
+/// <summary><c>mlc_llm serve</c>'s arguments for an engine (mlc-protocol.md §1.2 in order), run here or inside its container.</summary>
 internal static class MlcServeArguments
 {
-    /// <summary>MLC's fixed engine overrides (spec §1.2): <c>spec_draft_length=0</c> because its default is 0, not None.</summary>
+    /// <summary>MLC's fixed engine overrides (mlc-protocol.md §1.2): <c>spec_draft_length=0</c> because its default is 0, not None.</summary>
     public const string MlcOverrides = "gpu_memory_utilization=0.8;spec_draft_length=0";
 
     /// <summary>Inside its own container an engine binds every interface.</summary>
@@ -24,7 +24,7 @@ internal static class MlcServeArguments
         Build(kind, spec, ContainerHost, 0, ContainerPaths.Model(spec.Model),
             spec.ModelLib is { } lib ? ContainerPaths.ModelLib(lib, spec.Model, workingDirectory) : null);
 
-    // --enable-debug once (MLC passes it twice, spec §5.7 W13).
+    // --enable-debug once (MLC passes it twice, mlc-protocol.md §5.7 W13).
     private static List<string> Build(EngineKind kind, MlcEngineSpec spec, string bindHost, int device, string model, string? lib)
     {
         // The reference engine has no compiled lib to read its tensor-parallel degree from, so it is told; a real

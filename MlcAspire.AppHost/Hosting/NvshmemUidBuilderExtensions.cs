@@ -12,7 +12,7 @@ internal static class NvshmemUidBuilderExtensions
     public const string ResourceType = "NvshmemUid";
 
     /// <summary>
-    /// Asks TVM for the NVSHMEM unique id exactly as MLC's router does (spec §1.5), prints it as one JSON line, and keeps
+    /// Asks TVM for the NVSHMEM unique id exactly as MLC's router does (mlc-protocol.md §1.5), prints it as one JSON line, and keeps
     /// this process (which hosts NVSHMEM's bootstrap root thread) alive until stdin closes.
     /// </summary>
     public const string MlcNvshmemUidScript =

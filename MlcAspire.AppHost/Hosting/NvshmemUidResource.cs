@@ -1,7 +1,7 @@
 namespace MlcAspire.AppHost.Hosting;
 
 /// <summary>
-/// The helper process of an NVSHMEM world (spec §1.5): it creates the uid, prints it as one JSON array line and keeps
+/// The helper process of an NVSHMEM world (mlc-protocol.md §1.5): it creates the uid, prints it as one JSON array line and keeps
 /// NVSHMEM's bootstrap root alive until its stdin closes. A custom resource, not an executable, because DCP gives an
 /// executable no open stdin (the helper would exit at once): the AppHost starts the process itself and holds its stdin,
 /// so the helper lives exactly as long as the AppHost, even one killed with SIGKILL.

@@ -30,6 +30,12 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
     /// <summary>engine-3 → engine-2 (held prep_recv).</summary>
     internal AspireApp HeldPrepRecvRouter { get; private set; } = null!;
 
+    /// <summary>
+    /// engine-3 → engine-2 with a <c>PrepRecvTimeout</c> far shorter than engine-2's slow answer: the router's prep_recv
+    /// times out after engine-2 parked the window, the answer lost.
+    /// </summary>
+    internal AspireApp TimedOutPrepRecvRouter { get; private set; } = null!;
+
     /// <summary>engine-3 → engine-1: every phase runs.</summary>
     internal AspireApp StreamingRouter { get; private set; } = null!;
 
@@ -52,13 +58,15 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
         var routers = await Task.WhenAll(
             World.StartRouterAsync([0, 1], settings, ["--endpoint-roles", "Prefill", "Decode"], token),
             World.StartRouterAsync([3, 2], settings, ["--endpoint-roles", "Prefill", "Decode"], token),
-            World.StartRouterAsync([3, 1], settings, ["--endpoint-roles", "Prefill", "Decode"], token));
-        (HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter) = (routers[0], routers[1], routers[2]);
+            World.StartRouterAsync([3, 1], settings, ["--endpoint-roles", "Prefill", "Decode"], token),
+            World.StartRouterAsync([3, 2], new Dictionary<string, string>(settings) { ["Router__PrepRecvTimeout"] = "00:00:00.5" },
+                ["--endpoint-roles", "Prefill", "Decode"], token));
+        (HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter) = (routers[0], routers[1], routers[2], routers[3]);
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var router in ((AspireApp?[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter]).OfType<AspireApp>())
+        foreach (var router in ((AspireApp?[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter]).OfType<AspireApp>())
         {
             await router.DisposeAsync();
         }

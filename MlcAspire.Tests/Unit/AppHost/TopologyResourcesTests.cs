@@ -1,7 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using MlcAspire.AppHost.Hosting;
-using MlcAspire.AppHost.Topology;
+using MlcAspire.Contracts;
 
 namespace MlcAspire.Tests.Unit.AppHost;
 

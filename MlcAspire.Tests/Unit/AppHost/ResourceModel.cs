@@ -42,15 +42,15 @@ internal sealed class ResourceModel
 
     /// <summary>The resource's command-line arguments as DCP would be given them (run mode).</summary>
     public async Task<IReadOnlyList<string>> ArgsAsync(IResource resource) =>
-        [.. (await ConfigurationAsync(resource)).Arguments.Select(a => a.Value)];
+        [.. (await ExecutionConfigurationBuilder.Create(resource).WithArgumentsConfig()
+            .BuildAsync(_builder.ExecutionContext, NullLogger.Instance, TestContext.Current.CancellationToken)).Arguments.Select(a => a.Value)];
 
-    /// <summary>The resource's environment as DCP would be given it (run mode).</summary>
+    /// <summary>
+    /// The resource's environment as DCP would be given it (run mode). An engine of an NVSHMEM world waits for the uid:
+    /// call <see cref="SetUid"/> first.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(IResource resource) =>
-        (await ConfigurationAsync(resource)).EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value);
-
-    private Task<IExecutionConfigurationResult> ConfigurationAsync(IResource resource) =>
-        ExecutionConfigurationBuilder.Create(resource)
-            .WithArgumentsConfig()
-            .WithEnvironmentVariablesConfig()
-            .BuildAsync(_builder.ExecutionContext, NullLogger.Instance, TestContext.Current.CancellationToken);
+        (await ExecutionConfigurationBuilder.Create(resource).WithEnvironmentVariablesConfig()
+            .BuildAsync(_builder.ExecutionContext, NullLogger.Instance, TestContext.Current.CancellationToken))
+            .EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value);
 }

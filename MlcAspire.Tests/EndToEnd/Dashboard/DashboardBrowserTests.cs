@@ -1,6 +1,7 @@
-using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace MlcAspire.Tests.EndToEnd.Dashboard;
@@ -21,19 +22,13 @@ public sealed class DashboardBrowserTests
     public async Task Dashboard_ListsRouterAndEnginesRunningAndHealthy_WithTheEnginesPlacement()
     {
         Assert.SkipUnless(File.Exists(ChromiumPath), $"{ChromiumPath} is not installed (apt-get install chromium; .ci/run does).");
-        var token = TestContext.Current.CancellationToken;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(s_timeout);
-        var dashboard = $"http://127.0.0.1:{FreePorts.Take().ToString(CultureInfo.InvariantCulture)}";
-
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MlcAspire_AppHost>(
             [.. AspireApp.WithFreePorts([], keepEnginePorts: false)],
             (options, _) => options.DisableDashboard = false,
             timeout.Token);
-        builder.Configuration["ASPNETCORE_URLS"] = dashboard;
-        builder.Configuration["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePorts.Take().ToString(CultureInfo.InvariantCulture)}";
-        builder.Configuration["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        builder.Configuration["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true";
         await using var app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);
         await app.ResourceNotifications.WaitForResourceHealthyAsync(AspireApp.RouterName, timeout.Token);
@@ -41,17 +36,22 @@ public sealed class DashboardBrowserTests
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox"] });
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(dashboard);
+        // The dashboard's own login: its browser token, as the AppHost prints it in its login URL.
+        var dashboard = app.GetEndpoint("aspire-dashboard", "http");
+        var token = app.Services.GetRequiredService<IConfiguration>()["AppHost:BrowserToken"];
+        await page.GotoAsync(new Uri(dashboard, $"/login?t={token}").ToString());
 
-        foreach (var resource in new[] { "router", "engine-0", "engine-1", "nvshmem-uid" })
+        // Each resource's row (its name cell reads "<type>: <name>") shows it Running; an unhealthy one would read
+        // "Running (Unhealthy)".
+        foreach (var resource in new[] { "Project: router", "ReferenceEngine: engine-0", "ReferenceEngine: engine-1", "NvshmemUid: nvshmem-uid" })
         {
-            var row = page.Locator("fluent-data-grid-row", new() { Has = page.GetByText(resource, new() { Exact = true }) });
-            await Assertions.Expect(row.First).ToContainTextAsync("Running", new() { Timeout = 60_000 });
+            var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Gridcell, new() { Name = resource, Exact = true }) });
+            await Assertions.Expect(row.GetByRole(AriaRole.Gridcell, new() { Name = "Running", Exact = true })).ToBeVisibleAsync(new() { Timeout = 60_000 });
         }
 
         // An engine's details: its health and its placement, as the integration publishes them.
-        await page.GetByText("engine-1", new() { Exact = true }).First.ClickAsync();
-        foreach (var text in new[] { "Healthy", "Decode", "cuda:1", "models/reference-tiny" })
+        await page.GetByRole(AriaRole.Gridcell, new() { Name = "ReferenceEngine: engine-1", Exact = true }).ClickAsync();
+        foreach (var text in new[] { "Healthy", "Role", "Decode", "cuda:1", "PE start", "models/reference-tiny" })
         {
             await Assertions.Expect(page.Locator("body")).ToContainTextAsync(text, new() { Timeout = 30_000 });
         }

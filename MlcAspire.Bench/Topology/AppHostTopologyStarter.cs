@@ -35,12 +35,15 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
         var apps = new List<AspireApp>();
         try
         {
+            // The engines always start as the AppHost starts a disaggregated topology, in one NVSHMEM world; their own
+            // router serves the first spec when that is disaggregated, else it is an extra the bench does not measure.
             var first = request.Routers[0];
+            var firstRunsWithEngines = first.Mode == RouterSpec.Disagg;
             var environment = engineNames.Select((name, i) => (name, EngineEnvironment(chunkTimeLogs?[i])))
                 .Append((AspireApp.RouterName, RouterEnvironment(first)))
                 .ToDictionary(e => e.Item1, e => (IReadOnlyDictionary<string, string>)e.Item2);
             var engines = await AspireApp.StartAsync(
-                [model, .. RouterArgs(first), "--endpoint-num-gpus", .. engineNames.Select(_ => "1")],
+                [model, .. RouterArgs(firstRunsWithEngines ? first : first with { Mode = RouterSpec.Disagg }), "--endpoint-num-gpus", .. engineNames.Select(_ => "1")],
                 cancellationToken,
                 environment,
                 engineNames.ToDictionary(name => name, _ => (Action<IList<object>>)(args => AppendOverrides(args, request.Engines.ExtraOverrides))),
@@ -48,7 +51,7 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
             apps.Add(engines);
             var urls = engineNames.Select(engines.GetEndpoint).ToList();
 
-            var others = await Task.WhenAll(request.Routers.Skip(1).Select(spec => AspireApp.StartAsync(
+            var others = await Task.WhenAll(request.Routers.Skip(firstRunsWithEngines ? 1 : 0).Select(spec => AspireApp.StartAsync(
                 [model, .. RouterArgs(spec), "--attach-engines", "--endpoint-ports", .. urls.Select(u => u.Port.ToString(CultureInfo.InvariantCulture))],
                 cancellationToken,
                 new Dictionary<string, IReadOnlyDictionary<string, string>> { [AspireApp.RouterName] = RouterEnvironment(spec) },
@@ -56,7 +59,7 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
                 keepEnginePorts: true)));
             apps.AddRange(others);
 
-            var routers = request.Routers.Select((spec, i) => (spec.Name, App: apps[i]))
+            var routers = request.Routers.Select((spec, i) => (spec.Name, App: apps[firstRunsWithEngines ? i : i + 1]))
                 .ToDictionary(r => r.Name, r => (r.App.GetEndpoint(AspireApp.RouterName), (int?)r.App.GetProcessId(AspireApp.RouterName)));
 
             // Disposed in reverse: the attached routers' applications, then the engines' (which stops its router too), then the log.

@@ -63,12 +63,15 @@ internal sealed class AspireApp : IAsyncDisposable
         var app = new AspireApp(await builder.BuildAsync(timeout.Token));
         try
         {
+            await app._app.StartAsync(timeout.Token);
+
+            // Once started, every resource's DCP instance is known (a project's logs are kept under it); the logger
+            // replays what each resource wrote before.
             if (output is not null)
             {
                 app.WatchLogs(output);
             }
 
-            await app._app.StartAsync(timeout.Token);
             if (waitForRouter)
             {
                 await app.Notifications.WaitForResourceHealthyAsync(RouterName, timeout.Token);

@@ -7,7 +7,7 @@ namespace MlcAspire.ReferenceEngine.Protocol;
 /// MLC's <c>CompletionRequest</c> (spec §2.2), plus the MicroServing fields of spec §4.2–4.4, which only the
 /// <c>/microserving/*</c> routes read. Unknown keys are ignored, as pydantic's default does.
 /// </summary>
-internal sealed record CompletionRequest
+internal sealed record CompletionRequest : ISamplingRequest
 {
     [JsonPropertyName("model")]
     public string? Model { get; init; }

@@ -408,7 +408,7 @@ internal sealed class EngineLoop(
 
         string? finish = null;
         string text;
-        if (!settings.IgnoreEos && limits.EosTokenIds.Contains(token))
+        if (!settings.IgnoreEos && (limits.EosTokenIds.Contains(token) || settings.StopTokenIds.Contains(token)))
         {
             (text, finish) = (sequence.Text.Flush(), "stop");
         }

@@ -11,7 +11,7 @@ namespace MlcAspire.ReferenceEngine.Apis;
 /// <summary>
 /// What <c>/v1/completions</c>, <c>/v1/chat/completions</c> and <c>start_generate</c> share once a request is valid
 /// (<see cref="RequestValidator"/>): handing it to the engine loop, and answering with a whole response or an SSE
-/// stream in the request's <see cref="IResponseShape"/> (spec §2.3–2.5).
+/// stream in the request's <see cref="IResponseShape"/> (mlc-protocol.md §2.3–2.5).
 /// </summary>
 internal sealed class CompletionGateway(
     EngineMailbox mailbox,

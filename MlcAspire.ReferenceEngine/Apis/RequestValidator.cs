@@ -10,7 +10,7 @@ using MlcAspire.ReferenceEngine.Serving;
 namespace MlcAspire.ReferenceEngine.Apis;
 
 /// <summary>
-/// Checks a completion or chat request against the model, as MLC's request processing does (spec §2.2), and resolves
+/// Checks a completion or chat request against the model, as MLC's request processing does (mlc-protocol.md §2.2), and resolves
 /// its prompt token ids and sampling settings. The conversation template's stop strings and stop token ids join every
 /// request's, completions' too (MLC's <c>get_generation_config</c> adds them to both).
 /// </summary>

@@ -4,7 +4,7 @@ using MlcAspire.ReferenceEngine.Serving;
 
 namespace MlcAspire.ReferenceEngine.Apis;
 
-/// <summary>MLC's <c>text_completion</c> answers and chunks (spec §2.3): echo first, suffix last.</summary>
+/// <summary>MLC's <c>text_completion</c> answers and chunks (mlc-protocol.md §2.3): echo first, suffix last.</summary>
 internal sealed class TextCompletionShape(CompletionRequest request, PreparedCompletion prepared) : IResponseShape
 {
     public IEnumerable<string> Opening(string id, long created) => request.Echo

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MlcAspire.Router.Apis;
 
-/// <summary>The OpenAI-compatible surface: <c>POST /v1/completions</c> and <c>GET /v1/models</c>.</summary>
+/// <summary>The OpenAI-compatible surface: <c>POST /v1/completions</c>, <c>POST /v1/chat/completions</c> and <c>GET /v1/models</c>.</summary>
 public static class CompletionsApi
 {
     public static RouteGroupBuilder MapCompletionsApi(this IEndpointRouteBuilder app)
@@ -14,6 +14,11 @@ public static class CompletionsApi
             .WithName("CreateCompletion")
             .WithSummary("Create a completion, streamed (SSE) or not, on the engines behind the router")
             .WithTags("Completions");
+
+        api.MapPost("/chat/completions", CreateChatCompletionAsync)
+            .WithName("CreateChatCompletion")
+            .WithSummary("Create a chat completion, streamed (SSE) or not: relayed to an engine's chat endpoint, or rendered with the model's conversation template and handed off")
+            .WithTags("Chat");
 
         api.MapGet("/models", GetModels)
             .WithName("ListModels")
@@ -42,16 +47,45 @@ public static class CompletionsApi
             return Error(services, error!);
         }
 
-        completion.PinSeed();
         if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
         {
             completion.UseTokens(services.Tokenizer.Encode(text));
         }
 
+        return Admit(completion, "prompt", services);
+    }
+
+    /// <summary>
+    /// Validates a chat body like a completion's. A strategy that needs token ids (the handoff) gets the conversation
+    /// rendered with the model's template and tokenized here, so the window check and every engine see those ids.
+    /// </summary>
+    public static async Task<Results<CompletionResult, OpenAIErrorResult>> CreateChatCompletionAsync(
+        HttpRequest request,
+        [AsParameters] CompletionServices services,
+        CancellationToken cancellationToken)
+    {
+        var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
+        if (bodyError is not null)
+        {
+            return Error(services, bodyError);
+        }
+
+        var (chat, error) = ChatRequestParser.Parse(body, services.Options.Value.Model);
+        if (chat is { } parsed && services.Strategy.RequiresPromptTokens)
+        {
+            (chat, error) = ChatRequestParser.Render(parsed, services.Tokenizer.ConversationTemplate, services.Tokenizer.Encode);
+        }
+
+        return chat is null ? Error(services, error!) : Admit(chat, "messages", services);
+    }
+
+    private static Results<CompletionResult, OpenAIErrorResult> Admit(CompletionRequest completion, string promptField, CompletionServices services)
+    {
+        completion.PinSeed();
         if (completion.PromptTokens is { } tokens && services.Tokenizer.ContextWindowSize is { } window && tokens.Count >= window)
         {
             return Error(services, RequestError.Invalid(
-                $"The prompt has {tokens.Count} tokens, which does not fit the model's context window of {window} tokens.", "prompt", "context_length_exceeded"));
+                $"The prompt has {tokens.Count} tokens, which does not fit the model's context window of {window} tokens.", promptField, "context_length_exceeded"));
         }
 
         Activity.Current?.SetTag(RouterTelemetry.ModeTag, services.Options.Value.Mode.ToString());

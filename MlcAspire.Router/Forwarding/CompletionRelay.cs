@@ -35,7 +35,8 @@ public sealed class CompletionRelay(
         var outcome = "Success";
         var retriedFault = false;
         using var logScope = RouterLog.BeginRequestScope(logger, clientId);
-        var telemetry = RequestTelemetry.Begin(timeProvider, _options.Mode.ToString(), _options.Model);
+        var telemetry = RequestTelemetry.Begin(timeProvider, _options.Mode.ToString(), _options.Model, request.Operation);
+        var shaper = new ResponseShaper(request, clientId, _options.Model);
         try
         {
             for (var number = 0; ; number++)
@@ -69,8 +70,8 @@ public sealed class CompletionRelay(
                     }
 
                     result = request.Stream
-                        ? await StreamAttemptAsync(context, start, deduplicator, number, cancellationToken)
-                        : await AnswerAttemptAsync(context, start, clientId, cancellationToken);
+                        ? await StreamAttemptAsync(context, start, deduplicator, shaper, number, cancellationToken)
+                        : await AnswerAttemptAsync(context, start, clientId, shaper, cancellationToken);
                     start.Response.Complete(result.Failure, result.Preempted ? "Preempted" : null);
                 }
 
@@ -131,18 +132,26 @@ public sealed class CompletionRelay(
     }
 
     private async Task<AttemptResult> StreamAttemptAsync(
-        HttpContext context, CompletionStart start, RetryDeduplicator deduplicator, int number, CancellationToken cancellationToken)
+        HttpContext context, CompletionStart start, RetryDeduplicator deduplicator, ResponseShaper shaper, int number, CancellationToken cancellationToken)
     {
         var result = await ReadEngineStreamAsync(start, async (payload, chunk) =>
         {
             if (number == 0)
             {
                 deduplicator.RecordSent(chunk);
-                await SseResponse.WriteEventAsync(context, payload, cancellationToken);
             }
             else if (deduplicator.Rewrite(payload.Span) is { } rewritten)
             {
-                await SseResponse.WriteEventAsync(context, rewritten, cancellationToken);
+                (payload, chunk) = (rewritten, CompletionChunk.Scan(rewritten));
+            }
+            else
+            {
+                return;
+            }
+
+            foreach (var shaped in shaper.Shape(payload, chunk))
+            {
+                await SseResponse.WriteEventAsync(context, shaped, cancellationToken);
             }
         }, cancellationToken);
         if (result != AttemptResult.Completed)
@@ -158,7 +167,8 @@ public sealed class CompletionRelay(
     /// Reads a non-streaming engine's answer whole (the engine joins it: text per choice, the first finish_reason,
     /// logprobs concatenated, and usage, mlc-protocol.md §2.3) and passes it on under the client-facing id and the router's model.
     /// </summary>
-    private async Task<AttemptResult> AnswerAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
+    private async Task<AttemptResult> AnswerAttemptAsync(
+        HttpContext context, CompletionStart start, string clientId, ResponseShaper shaper, CancellationToken cancellationToken)
     {
         var response = start.Response!;
         var timeout = start.GenerationTimeout!;
@@ -204,7 +214,7 @@ public sealed class CompletionRelay(
         answer["model"] = _options.Model;
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(answer, RouterJsonContext.Default.JsonObject), cancellationToken);
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(shaper.ShapeAnswer(answer), RouterJsonContext.Default.JsonObject), cancellationToken);
         return AttemptResult.Completed;
     }
 

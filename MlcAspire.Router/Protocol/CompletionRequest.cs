@@ -35,6 +35,27 @@ public sealed class CompletionRequest
     /// <summary>Whether the client asked for SSE.</summary>
     public bool Stream { get; }
 
+    /// <summary>A text completion or a chat completion, as the client asked.</summary>
+    public CompletionOperation Operation { get; init; } = CompletionOperation.TextCompletion;
+
+    /// <summary>
+    /// A chat request the router rendered into a completion-style request for a handoff: the engines answer
+    /// <c>text_completion</c>s, which the relay turns into chat (<see cref="ChatShaping"/>).
+    /// </summary>
+    public bool RenderedChat { get; init; }
+
+    /// <summary>
+    /// Whether the client asked for the usage chunk. Engines are always asked for it on a streamed call (the metrics
+    /// need every request's usage); the relay drops it when the client did not ask.
+    /// </summary>
+    public bool ClientWantsUsage { get; init; }
+
+    /// <summary>A chat request's conversation, as read and checked; null for a text completion.</summary>
+    public IReadOnlyList<Models.Chat.ChatMessage>? Messages { get; init; }
+
+    /// <summary>A chat request whose <c>tools</c> turn on MLC's function calling (its engine parses calls from the text).</summary>
+    public bool UsesFunctionCalling { get; init; }
+
     /// <summary>The number of choices.</summary>
     public int N { get; }
 

@@ -13,6 +13,8 @@ internal sealed class ModelPromptTokenizer(IOptions<RouterOptions> options) : IP
 
     public int? ContextWindowSize => _model.Value?.Config.ContextWindowSize is > 0 and var size ? size : null;
 
+    public Models.Chat.ConversationTemplate? ConversationTemplate => _model.Value?.Config.ConversationTemplate;
+
     public IReadOnlyList<int> Encode(string text) =>
         (_model.Value ?? throw new InvalidOperationException($"{RouterOptions.SectionName}:Model '{options.Value.Model}' is not a model directory, so text prompts cannot be tokenized."))
             .Tokenizer.EncodeToIds(text);

@@ -1,10 +1,11 @@
 namespace MlcAspire.Router.Scheduling;
 
-/// <summary>Whole requests to one engine's <c>/v1/completions</c>, rotating among the least loaded; no tokenizing (mlc-protocol.md W15).</summary>
+/// <summary>Whole requests to one engine's <c>/v1/completions</c> or <c>/v1/chat/completions</c>, rotating among the least loaded; no tokenizing (mlc-protocol.md W15).</summary>
 internal sealed class RoundRobinStrategy(
     EngineScheduler scheduler, EngineClient client, TimeProvider timeProvider, IOptions<RouterOptions> options) : ICompletionStrategy
 {
     public const string CompletionsPath = "v1/completions";
+    public const string ChatCompletionsPath = "v1/chat/completions";
 
     private readonly RouterOptions _options = options.Value;
 
@@ -23,7 +24,8 @@ internal sealed class RoundRobinStrategy(
         try
         {
             var body = attempt.Request.CreateEngineBody(attempt.RequestId);
-            var response = await client.SendAsync(lease.Engine, CompletionsPath, "both", attempt.RequestId, body, timeout, cancellationToken);
+            var path = attempt.Request.Operation == CompletionOperation.Chat && !attempt.Request.RenderedChat ? ChatCompletionsPath : CompletionsPath;
+            var response = await client.SendAsync(lease.Engine, path, "both", attempt.RequestId, body, timeout, cancellationToken);
             if (response.Failure is { } failure)
             {
                 return CompletionStart.Failed(failure);

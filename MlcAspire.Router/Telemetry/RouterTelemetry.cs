@@ -33,6 +33,9 @@ public static class RouterTelemetry
     /// <summary>The GenAI operation name of an OpenAI completions call.</summary>
     public const string TextCompletion = "text_completion";
 
+    /// <summary>The GenAI operation name of a chat completion.</summary>
+    public const string Chat = "chat";
+
     public static readonly ActivitySource ActivitySource = new(Name);
 
     /// <summary>Tags the outcome and, for failures, the error status.</summary>

@@ -11,7 +11,8 @@ namespace MlcAspire.Tests.EndToEnd.Chat;
 /// model's template, hands it off and turns the decode engine's completion stream into chat chunks).
 /// </summary>
 [Trait("Category", "EndToEnd")]
-public sealed class ChatEndToEndTests(EngineClustersFixture clusters) : IClassFixture<EngineClustersFixture>
+[Collection(ChatRoutersCollection.Name)]
+public sealed class ChatEndToEndTests(EngineClustersFixture clusters)
 {
     private const int MaxTokens = 12;
 
@@ -93,15 +94,7 @@ public sealed class ChatEndToEndTests(EngineClustersFixture clusters) : IClassFi
         }
     }
 
-    private async Task<HttpClient> RouterAsync(string mode, int engines, double balance) => mode == "disagg"
-        ? (await clusters.DisaggregatedRouterAsync(prefixCache: false, engines, balance)).CreateHttpClient("router")
-        : (await clusters.RoundRobinRouterAsync()).CreateHttpClient("router");
+    private Task<HttpClient> RouterAsync(string mode, int engines, double balance) => ChatRouters.ClientAsync(clusters, mode, engines, balance);
 
-    private async Task<JsonObject> DirectAsync(JsonObject body)
-    {
-        using var engine = new HttpClient { BaseAddress = clusters.WithoutPrefixCache.Engines[0].Url };
-        var (status, answer) = await PostAsync(engine, body, Token);
-        Assert.True(status == HttpStatusCode.OK, answer.ToJsonString());
-        return answer;
-    }
+    private Task<JsonObject> DirectAsync(JsonObject body) => ChatRouters.DirectAsync(clusters, body, Token);
 }

@@ -35,13 +35,13 @@ internal sealed class ChatCompletionShape(ChatCompletionRequest request, Prepare
             choices.Add(new ChatChunkChoice(finishReasons[delta.Index], delta.Index, ChatMessageBody.Assistant(delta.Text), ToLogprobs(delta.Logprobs)));
         }
 
-        return choices.Count == 0 ? null : JsonSerializer.Serialize(new ChatCompletionChunk(id, choices, created, request.Model, null), EngineJson.Context.ChatCompletionChunk);
+        return choices.Count == 0 ? null : Serialize(id, choices, created, null);
     }
 
     public IEnumerable<string> Closing(string id, long created, string?[] finishReasons) => [];
 
     public string UsageChunk(string id, long created, CompletionUsage usage) =>
-        JsonSerializer.Serialize(new ChatCompletionChunk(id, [], created, request.Model, usage), EngineJson.Context.ChatCompletionChunk);
+        Serialize(id, [], created, usage);
 
     public IResult Answer(string id, long created, CollectedChoices choices, CompletionUsage usage)
     {
@@ -61,8 +61,14 @@ internal sealed class ChatCompletionShape(ChatCompletionRequest request, Prepare
             answer.Add(new ChatChoice(finish, i, message, request.Logprobs ? new ChatLogprobs([.. choices.Logprobs[i].Select(ToTokenLogprob)]) : null));
         }
 
-        return TypedResults.Json(new ChatCompletionResponse(id, answer, created, request.Model, usage), EngineJson.Context.ChatCompletionResponse);
+        return TypedResults.Json(
+            new ChatCompletionResponse<ChatChoice>(id, answer, created, request.Model, "", ChatCompletionResponse<ChatChoice>.Completion, usage),
+            EngineJson.Context.ChatCompletionResponseChatChoice);
     }
+
+    private string Serialize(string id, IReadOnlyList<ChatChunkChoice> choices, long created, CompletionUsage? usage) => JsonSerializer.Serialize(
+        new ChatCompletionResponse<ChatChunkChoice>(id, choices, created, request.Model, "", ChatCompletionResponse<ChatChunkChoice>.Chunk, usage),
+        EngineJson.Context.ChatCompletionResponseChatChunkChoice);
 
     private ChatLogprobs? ToLogprobs(IReadOnlyList<TokenLogprob> logprobs) =>
         request.Logprobs ? new ChatLogprobs([.. logprobs.Select(ToTokenLogprob)]) : null;

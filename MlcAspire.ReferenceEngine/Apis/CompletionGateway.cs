@@ -46,7 +46,7 @@ internal sealed class CompletionGateway(
     /// a rejection is an ordinary HTTP error; a client that leaves aborts the request and frees its pages.
     /// </summary>
     public async Task<IResult> RespondAsync(
-        HttpContext context, ISamplingRequest request, IResponseShape shape, EngineTicket ticket, CancellationToken cancellationToken)
+        HttpContext context, SamplingRequest request, IResponseShape shape, EngineTicket ticket, CancellationToken cancellationToken)
     {
         EngineEvent? first;
         try
@@ -82,7 +82,7 @@ internal sealed class CompletionGateway(
     }
 
     private async IAsyncEnumerable<string> StreamAsync(
-        ISamplingRequest request, IResponseShape shape, EngineTicket ticket, EngineEvent? current, long created,
+        SamplingRequest request, IResponseShape shape, EngineTicket ticket, EngineEvent? current, long created,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var ended = false;
@@ -139,7 +139,7 @@ internal sealed class CompletionGateway(
     }
 
     private async Task<IResult> CollectAsync(
-        ISamplingRequest request, IResponseShape shape, EngineTicket ticket, EngineEvent? current, long created, CancellationToken cancellationToken)
+        SamplingRequest request, IResponseShape shape, EngineTicket ticket, EngineEvent? current, long created, CancellationToken cancellationToken)
     {
         var choices = new CollectedChoices(request.ChoiceCount);
         UsageStats? usage = null;

@@ -8,36 +8,21 @@ namespace MlcAspire.ReferenceEngine.Apis;
 /// <summary>Reads a completion or chat request body, answering malformed bodies with FastAPI's 422.</summary>
 internal static class CompletionRequestReader
 {
-    public static async Task<(CompletionRequest? Request, IResult? Error)> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
+    public static Task<(CompletionRequest? Request, IResult? Error)> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken) =>
+        ReadTextAsync(httpRequest, EngineJson.Context.CompletionRequest, "prompt",
+            request => !IsText(request.Prompt) ? "prompt" : !IsText(request.Stop) ? "stop" : null, cancellationToken);
+
+    public static Task<(ChatCompletionRequest? Request, IResult? Error)> ReadChatAsync(HttpRequest httpRequest, CancellationToken cancellationToken) =>
+        ReadTextAsync(httpRequest, EngineJson.Context.ChatCompletionRequest, "messages",
+            request => !AllText(request.Messages) ? "messages" : !IsText(request.Stop) ? "stop" : null, cancellationToken);
+
+    /// <summary>Reads the body, then names the first field whose strings are not text (<paramref name="nonText"/>).</summary>
+    private static async Task<(T? Request, IResult? Error)> ReadTextAsync<T>(
+        HttpRequest httpRequest, JsonTypeInfo<T> typeInfo, string requiredField, Func<T, string?> nonText, CancellationToken cancellationToken)
+        where T : class
     {
-        var (request, error) = await ReadBodyAsync(httpRequest, EngineJson.Context.CompletionRequest, "prompt", cancellationToken);
-        if (request is null)
-        {
-            return (null, error);
-        }
-
-        if (!IsText(request.Prompt) || !IsText(request.Stop))
-        {
-            return (null, NotUnicode(IsText(request.Prompt) ? "stop" : "prompt"));
-        }
-
-        return (request, null);
-    }
-
-    public static async Task<(ChatCompletionRequest? Request, IResult? Error)> ReadChatAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
-    {
-        var (request, error) = await ReadBodyAsync(httpRequest, EngineJson.Context.ChatCompletionRequest, "messages", cancellationToken);
-        if (request is null)
-        {
-            return (null, error);
-        }
-
-        if (!IsText(request.Stop) || !AllText(request.Messages))
-        {
-            return (null, NotUnicode(IsText(request.Stop) ? "messages" : "stop"));
-        }
-
-        return (request, null);
+        var (request, error) = await ReadBodyAsync(httpRequest, typeInfo, requiredField, cancellationToken);
+        return request is not null && nonText(request) is { } field ? (null, NotUnicode(field)) : (request, error);
     }
 
     private static async Task<(T? Request, IResult? Error)> ReadBodyAsync<T>(

@@ -111,7 +111,7 @@ internal sealed class RequestValidator(EngineOptions options, MlcModel model, En
         ? EngineResults.BadRequest($"Request prompt has {prompt.Length} tokens in total, larger than the model input length limit {limits.MaxSequenceLength}.")
         : null;
 
-    private List<ValidationErrorDetail> CheckSampling(ISamplingRequest request)
+    private List<ValidationErrorDetail> CheckSampling(SamplingRequest request)
     {
         var invalid = new List<ValidationErrorDetail>();
         CheckRange(invalid, "frequency_penalty", request.FrequencyPenalty, -2, 2);
@@ -128,7 +128,7 @@ internal sealed class RequestValidator(EngineOptions options, MlcModel model, En
         return invalid;
     }
 
-    private GenerationSettings Settings(ISamplingRequest request, IReadOnlyList<string> stops, int? topLogprobs)
+    private GenerationSettings Settings(SamplingRequest request, IReadOnlyList<string> stops, int? topLogprobs)
     {
         var debug = options.EnableDebug ? request.DebugConfig : null;
         return new GenerationSettings(

@@ -2,38 +2,21 @@ using System.Text.Json.Serialization;
 
 namespace MlcAspire.ReferenceEngine.Protocol;
 
-/// <summary>A chat completion (<c>chat.completion</c>), field order and nulls as MLC's pydantic dump.</summary>
-internal sealed record ChatCompletionResponse(
+/// <summary>
+/// A chat completion (<c>chat.completion</c>, choices with a message) or one SSE chunk of a streamed one
+/// (<c>chat.completion.chunk</c>, choices with a delta); field order and nulls as MLC's pydantic dump.
+/// </summary>
+internal sealed record ChatCompletionResponse<TChoice>(
     [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("choices")] IReadOnlyList<ChatChoice> Choices,
+    [property: JsonPropertyName("choices")] IReadOnlyList<TChoice> Choices,
     [property: JsonPropertyName("created")] long Created,
     [property: JsonPropertyName("model")] string? Model,
-    [property: JsonPropertyName("usage"), JsonPropertyOrder(3)] CompletionUsage? Usage)
+    [property: JsonPropertyName("system_fingerprint")] string SystemFingerprint,
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("usage")] CompletionUsage? Usage)
 {
-    [JsonPropertyName("system_fingerprint")]
-    [JsonPropertyOrder(1)]
-    public string SystemFingerprint => "";
-
-    [JsonPropertyName("object")]
-    [JsonPropertyOrder(2)]
-    public string Object => "chat.completion";
-}
-
-/// <summary>One SSE chunk of a streamed chat completion (<c>chat.completion.chunk</c>).</summary>
-internal sealed record ChatCompletionChunk(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("choices")] IReadOnlyList<ChatChunkChoice> Choices,
-    [property: JsonPropertyName("created")] long Created,
-    [property: JsonPropertyName("model")] string? Model,
-    [property: JsonPropertyName("usage"), JsonPropertyOrder(3)] CompletionUsage? Usage)
-{
-    [JsonPropertyName("system_fingerprint")]
-    [JsonPropertyOrder(1)]
-    public string SystemFingerprint => "";
-
-    [JsonPropertyName("object")]
-    [JsonPropertyOrder(2)]
-    public string Object => "chat.completion.chunk";
+    public const string Completion = "chat.completion";
+    public const string Chunk = "chat.completion.chunk";
 }
 
 internal sealed record ChatChoice(

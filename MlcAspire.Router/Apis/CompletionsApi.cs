@@ -30,38 +30,42 @@ public static class CompletionsApi
 
     /// <summary>Validates the body (400/404/413 before any engine is called), then hands it to the relay.</summary>
     /// <remarks>The body is read by hand rather than bound, so malformed JSON gets the OpenAI envelope, not a ProblemDetails.</remarks>
-    public static async Task<Results<CompletionResult, OpenAIErrorResult>> CreateCompletionAsync(
+    public static Task<Results<CompletionResult, OpenAIErrorResult>> CreateCompletionAsync(
         HttpRequest request,
         [AsParameters] CompletionServices services,
-        CancellationToken cancellationToken)
-    {
-        var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
-        if (bodyError is not null)
+        CancellationToken cancellationToken) =>
+        HandleAsync(request, services, "prompt", body =>
         {
-            return Error(services, bodyError);
-        }
+            var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model);
+            if (completion is not null && services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
+            {
+                completion.UseTokens(services.Tokenizer.Encode(text));
+            }
 
-        var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model);
-        if (completion is null)
-        {
-            return Error(services, error!);
-        }
-
-        if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
-        {
-            completion.UseTokens(services.Tokenizer.Encode(text));
-        }
-
-        return Admit(completion, "prompt", services);
-    }
+            return (completion, error);
+        }, cancellationToken);
 
     /// <summary>
     /// Validates a chat body like a completion's. A strategy that needs token ids (the handoff) gets the conversation
     /// rendered with the model's template and tokenized here, so the window check and every engine see those ids.
     /// </summary>
-    public static async Task<Results<CompletionResult, OpenAIErrorResult>> CreateChatCompletionAsync(
+    public static Task<Results<CompletionResult, OpenAIErrorResult>> CreateChatCompletionAsync(
         HttpRequest request,
         [AsParameters] CompletionServices services,
+        CancellationToken cancellationToken) =>
+        HandleAsync(request, services, "messages", body =>
+        {
+            var (chat, error) = ChatRequestParser.Parse(body, services.Options.Value.Model);
+            return chat is not null && services.Strategy.RequiresPromptTokens
+                ? ChatRequestParser.Render(chat, services.Tokenizer.ConversationTemplate, services.Tokenizer.Encode)
+                : (chat, error);
+        }, cancellationToken);
+
+    private static async Task<Results<CompletionResult, OpenAIErrorResult>> HandleAsync(
+        HttpRequest request,
+        CompletionServices services,
+        string promptField,
+        Func<JsonNode?, (CompletionRequest? Request, RequestError? Error)> parse,
         CancellationToken cancellationToken)
     {
         var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
@@ -70,13 +74,8 @@ public static class CompletionsApi
             return Error(services, bodyError);
         }
 
-        var (chat, error) = ChatRequestParser.Parse(body, services.Options.Value.Model);
-        if (chat is { } parsed && services.Strategy.RequiresPromptTokens)
-        {
-            (chat, error) = ChatRequestParser.Render(parsed, services.Tokenizer.ConversationTemplate, services.Tokenizer.Encode);
-        }
-
-        return chat is null ? Error(services, error!) : Admit(chat, "messages", services);
+        var (completion, error) = parse(body);
+        return completion is null ? Error(services, error!) : Admit(completion, promptField, services);
     }
 
     private static Results<CompletionResult, OpenAIErrorResult> Admit(CompletionRequest completion, string promptField, CompletionServices services)

@@ -114,12 +114,11 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
     [Fact]
     public async Task Metrics_AfterStreamedChatsWithoutUsage_HoldTimeToFirstTokenTimePerOutputTokenAndTokenUsage()
     {
-        var token = TestContext.Current.CancellationToken;
-        using var client = fixture.App.CreateHttpClient("router");
-        var before = await client.GetStringAsync("/metrics", token);
-
-        // Each conversation answered whole first (greedy, so the stream after it has the same usage, which it does not show).
+        // Each conversation is answered whole first: greedy, so the stream after it has the same usage, which it does not show.
         var outputs = new List<int>();
+        using var client = fixture.App.CreateHttpClient("router");
+        var token = TestContext.Current.CancellationToken;
+        var before = await client.GetStringAsync("/metrics", token);
         for (var i = 0; i < 2; i++)
         {
             var (_, answer) = await ChatCalls.PostAsync(client, ChatCalls.Body($"[metrics {i}]", maxTokens: 6, stream: false), token);

@@ -4,7 +4,7 @@ namespace MlcAspire.Router.Forwarding;
 /// What the relay needs to know about one engine SSE chunk, read with a forward-only <see cref="Utf8JsonReader"/>
 /// scan so the chunk itself can pass to the client as the engine's bytes (no per-chunk JSON round trip, mlc-protocol.md W15).
 /// </summary>
-public readonly record struct ChoiceSummary(int Index, int TextLength, string? FinishReason);
+public readonly record struct ChoiceSummary(int Index, string Text, string? FinishReason);
 
 public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool IsError)
 {
@@ -68,7 +68,8 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
 
     private static ChoiceSummary ReadChoice(ref Utf8JsonReader reader)
     {
-        int index = 0, textLength = 0;
+        var index = 0;
+        var text = "";
         string? finishReason = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -80,13 +81,13 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             else if (reader.ValueTextEquals("text"u8))
             {
                 reader.Read();
-                textLength = reader.TokenType == JsonTokenType.String ? reader.GetString()!.Length : 0;
+                text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
             }
             else if (reader.ValueTextEquals("delta"u8))
             {
                 // A chat chunk: its text is delta.content.
                 reader.Read();
-                textLength = ReadDeltaContentLength(ref reader);
+                text = ReadDeltaContent(ref reader);
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
@@ -100,25 +101,25 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             }
         }
 
-        return new ChoiceSummary(index, textLength, finishReason);
+        return new ChoiceSummary(index, text, finishReason);
     }
 
-    private static int ReadDeltaContentLength(ref Utf8JsonReader reader)
+    private static string ReadDeltaContent(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
-            return 0;
+            return "";
         }
 
-        var length = 0;
+        var content = "";
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isContent = reader.ValueTextEquals("content"u8);
             reader.Read();
             if (isContent && reader.TokenType == JsonTokenType.String)
             {
-                length = reader.GetString()!.Length;
+                content = reader.GetString()!;
             }
             else
             {
@@ -126,6 +127,6 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             }
         }
 
-        return length;
+        return content;
     }
 }

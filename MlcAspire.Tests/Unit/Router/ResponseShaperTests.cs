@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using MlcAspire.Models.Chat;
 using MlcAspire.Router.Forwarding;
 using MlcAspire.Router.Protocol;
 
@@ -9,18 +8,6 @@ namespace MlcAspire.Tests.Unit.Router;
 [Trait("Category", "Unit")]
 public sealed class ResponseShaperTests
 {
-    private static readonly ConversationTemplate Template = new()
-    {
-        SystemTemplate = "<|im_start|>system\n{system_message}<|im_end|>\n",
-        SystemMessage = "S",
-        Roles = new Dictionary<string, string> { ["user"] = "<|im_start|>user", ["assistant"] = "<|im_start|>assistant" },
-        Seps = ["<|im_end|>\n"],
-        RoleContentSep = "\n",
-        RoleEmptySep = "\n",
-        StopStrings = ["<|im_end|>"],
-        StopTokenIds = [7],
-    };
-
     [Fact]
     public void RenderedChat_CompletionChunks_BecomeChatChunks_RoleFirst_UsageOnlyWhenAsked()
     {
@@ -95,7 +82,7 @@ public sealed class ResponseShaperTests
     {
         var (chat, error) = ChatRequestParser.Parse(JsonNode.Parse(body), "");
         Assert.Null(error);
-        var (rendered, renderError) = ChatRequestParser.Render(chat!, Template, text => [.. text.Select(c => (int)c)]);
+        var (rendered, renderError) = ChatRequestParser.Render(chat!, MlcAspire.Tests.Unit.Models.MlcTemplates.Get("chatml"), text => [.. text.Select(c => (int)c)]);
         Assert.Null(renderError);
         return rendered!;
     }

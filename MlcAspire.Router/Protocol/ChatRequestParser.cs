@@ -42,6 +42,14 @@ public static class ChatRequestParser
                 "tools", "unsupported_parameter");
         }
 
+        if (chat.N > 1)
+        {
+            // prep_recv parks one sequence (the engine samples with prep_recv's settings, n forced to 1), so a handoff
+            // generates one choice; the others would come back empty.
+            return Fail("'n' greater than 1 is not supported by the router in disaggregated mode: a handoff generates one choice. Send n requests, or use round-robin mode.",
+                "n", "unsupported_parameter");
+        }
+
         if (template is null)
         {
             return Fail("The model directory has no conversation template (conv_template in mlc-chat-config.json), so the router cannot render chat requests.", "messages", "unsupported_model");

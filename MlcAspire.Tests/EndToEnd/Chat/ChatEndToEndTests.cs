@@ -69,6 +69,31 @@ public sealed class ChatEndToEndTests(EngineClustersFixture clusters)
         Assert.Null(usageChunk["usage"]!["extra"]);
     }
 
+    [Fact]
+    public async Task ChatWithSeveralChoices_RoundRobin_EqualsASingleEnginesChoices_DisaggRefusesIt()
+    {
+        using var router = await RouterAsync("round-robin", 3, 0.0);
+        using var disagg = await RouterAsync("disagg", 2, 0.0);
+        var body = Body("[n]", MaxTokens, stream: false);
+        body["n"] = 3;
+        body["temperature"] = 0.8;
+        body["seed"] = 42;
+        var expected = (await DirectAsync(body.DeepClone().AsObject()))["choices"]!.AsArray()
+            .OrderBy(c => c!["index"]!.GetValue<int>()).Select(c => c!["message"]!["content"]!.GetValue<string>()).ToList();
+
+        var (_, answer) = await PostAsync(router, body, Token);
+        var (refused, error) = await PostAsync(disagg, body, Token);
+        body["stream"] = true;
+        var chunks = (await StreamAsync(router, body, Token))[..^1].Select(data => JsonNode.Parse(data)!).ToList();
+
+        Assert.Equal(expected, answer["choices"]!.AsArray().OrderBy(c => c!["index"]!.GetValue<int>()).Select(c => c!["message"]!["content"]!.GetValue<string>()));
+        Assert.Equal(expected, Enumerable.Range(0, 3).Select(i => string.Concat(chunks
+            .SelectMany(chunk => chunk["choices"]!.AsArray())
+            .Where(choice => choice!["index"]!.GetValue<int>() == i)
+            .Select(choice => choice!["delta"]?["content"]?.GetValue<string>()))));
+        Assert.Equal((HttpStatusCode.BadRequest, "n"), (refused, error["error"]!["param"]!.GetValue<string>()));
+    }
+
     [Theory]
     [MemberData(nameof(Topologies))]
     public async Task BadChatInput_GetsA4xxOpenAIError(string mode, int engines, double balance)

@@ -42,6 +42,7 @@ public static class CompletionsApi
             return Error(services, error!);
         }
 
+        completion.SessionId = request.Headers[services.Routing.Value.SessionHeader].FirstOrDefault();
         if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
         {
             completion.UseTokens(services.Tokenizer.Encode(text));

@@ -12,6 +12,10 @@ public static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RouterOptions>, RouterOptionsValidator>();
+        builder.Services.AddOptions<RoutingOptions>()
+            .BindConfiguration(RouterOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, RouterJsonContext.Default));
@@ -26,6 +30,7 @@ public static class Extensions
         builder.AddRouterReliability();
         builder.Services.AddSingleton<EngineScheduler>();
         builder.Services.AddHostedService<EngineHealthMetrics>();
+        builder.Services.AddHostedService<PrefixIndexMetrics>();
         builder.Services.AddSingleton<IPromptTokenizer, ModelPromptTokenizer>();
         builder.Services.AddSingleton<CompletionRelay>();
         builder.Services.AddSingleton<RoundRobinStrategy>();

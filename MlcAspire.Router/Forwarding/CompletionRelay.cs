@@ -21,7 +21,7 @@ namespace MlcAspire.Router.Forwarding;
 /// </remarks>
 public sealed class CompletionRelay(
     ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability,
-    ILogger<CompletionRelay> logger)
+    IOptions<RoutingOptions> routing, ILogger<CompletionRelay> logger)
 {
     private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
     private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
@@ -32,6 +32,10 @@ public sealed class CompletionRelay(
 
     private readonly RouterOptions _options = options.Value;
     private readonly ReliabilityOptions _reliability = reliability.Value;
+    private readonly RoutingOptions _routing = routing.Value;
+
+    /// <summary>Asks for (request) and carries (response) the routing explanation.</summary>
+    public const string RouteHeader = "X-Mlc-Route";
 
     public async Task RelayAsync(HttpContext context, CompletionRequest request, CancellationToken cancellationToken)
     {
@@ -68,6 +72,7 @@ public sealed class CompletionRelay(
 
                     // :: Step 3
                     engineName = start.Response!.Engine.Name;
+                    ShowRoute(context, attempt);
                     if (number > 0)
                     {
                         deduplicator.BeginRetry();
@@ -120,6 +125,19 @@ public sealed class CompletionRelay(
         finally
         {
             telemetry.Finish(clientId, outcome);
+        }
+    }
+
+    /// <summary>
+    /// The opt-in <c>X-Mlc-Route</c> response header: where the attempt ran and why (the client sent <c>X-Mlc-Route</c>,
+    /// or <see cref="RoutingOptions.ExposeRoute"/> is on). Engine names are resource names, not addresses.
+    /// </summary>
+    private void ShowRoute(HttpContext context, CompletionAttempt attempt)
+    {
+        if (attempt.Route is { } route && !context.Response.HasStarted
+            && (_routing.ExposeRoute || context.Request.Headers.ContainsKey(RouteHeader)))
+        {
+            context.Response.Headers[RouteHeader] = route.Describe();
         }
     }
 

@@ -47,6 +47,9 @@ public sealed class CompletionRequest
     /// </summary>
     public IReadOnlyList<int>? PromptTokens { get; private set; }
 
+    /// <summary>The client's session id (the configured session header), for session affinity; null when none was sent.</summary>
+    public string? SessionId { get; set; }
+
     /// <summary>Replaces a text prompt by its token ids in engine bodies, so every engine of a handoff sees the same tokens.</summary>
     public void UseTokens(IReadOnlyList<int> tokens)
     {

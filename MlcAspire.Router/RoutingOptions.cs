@@ -9,6 +9,8 @@ namespace MlcAspire.Router;
 /// </summary>
 public sealed class RoutingOptions
 {
+    public const string SectionName = RouterOptions.SectionName;
+
     /// <summary><c>Router__RoutingPolicy</c>: <c>least-loaded</c> or <c>cache-aware</c> (the AppHost picks cache-aware with the prefix cache).</summary>
     public RoutingPolicy RoutingPolicy { get; set; } = RoutingPolicy.LeastLoaded;
 

@@ -318,7 +318,7 @@ internal sealed class EngineLoop(
                 }
 
                 _waiting.RemoveFirst();
-                FinishAll(state, "length");
+                FinishAll(state, FinishReasons.Length);
                 continue;
             }
 
@@ -351,7 +351,7 @@ internal sealed class EngineLoop(
             if (preemptible is [] || preemptible is [var only] && only == state)
             {
                 // Nothing else can give pages back: this request has reached the capacity of the cache.
-                FinishAll(state, "length");
+                FinishAll(state, FinishReasons.Length);
                 return false;
             }
 
@@ -369,7 +369,7 @@ internal sealed class EngineLoop(
     /// <summary>
     /// Frees a running request's pages. An ordinary request goes back to the front of the queue and recomputes
     /// its KV later (bitwise the same, so its output does not change); in disaggregation MLC aborts it instead,
-    /// every choice ending with <c>finish_reason: "preempt"</c> (spec §2.3).
+    /// every choice ending with <c>finish_reason: "preempt"</c> (mlc-protocol.md §2.3).
     /// </summary>
     private void Preempt(RequestState victim)
     {
@@ -378,7 +378,7 @@ internal sealed class EngineLoop(
         if (victim.FromDisaggregation)
         {
             FlushDeltas(victim);
-            victim.Deltas.AddRange(victim.Sequences.Where(s => s.FinishReason is null).Select(s => new ChoiceDelta(s.Index, "", "preempt", [])));
+            victim.Deltas.AddRange(victim.Sequences.Where(s => s.FinishReason is null).Select(s => new ChoiceDelta(s.Index, "", FinishReasons.Preempt, [])));
             victim.Trace.End("Preempted", null);
             Complete(victim, new UsageStats(0, 0, 0, 0, 0, 0));
             return;
@@ -410,18 +410,18 @@ internal sealed class EngineLoop(
         string text;
         if (!settings.IgnoreEos && limits.EosTokenIds.Contains(token))
         {
-            (text, finish) = (sequence.Text.Flush(), "stop");
+            (text, finish) = (sequence.Text.Flush(), FinishReasons.Stop);
         }
         else
         {
             (text, var stopped) = sequence.Text.Append(token);
             if (stopped)
             {
-                finish = "stop";
+                finish = FinishReasons.Stop;
             }
             else if (sequence.Generated == settings.MaxTokens || sequence.Tokens.Count >= limits.MaxSequenceLength)
             {
-                (text, finish) = (text + sequence.Text.Flush(), "length");
+                (text, finish) = (text + sequence.Text.Flush(), FinishReasons.Length);
             }
         }
 
@@ -456,7 +456,7 @@ internal sealed class EngineLoop(
             cache.Row(sequence.Pages.Pages, state.WindowBegin + i).CopyTo(rows.AsSpan(i * cache.RowFloats));
         }
 
-        FinishSequence(sequence, "stop");
+        FinishSequence(sequence, FinishReasons.Stop);
         _running.Remove(state);
         _live.Remove(state.Request.Id);
         state.Trace.PushStarted(count);

@@ -25,7 +25,7 @@ public static class CompletionsApi
 
     /// <summary>Validates the body (400/404/413 before any engine is called), then hands it to the relay.</summary>
     /// <remarks>The body is read by hand rather than bound, so malformed JSON gets the OpenAI envelope, not a ProblemDetails.</remarks>
-    public static async Task<Results<CompletionResult, JsonHttpResult<OpenAIError>>> CreateCompletionAsync(
+    public static async Task<Results<CompletionResult, OpenAIErrorResult>> CreateCompletionAsync(
         HttpRequest request,
         [AsParameters] CompletionServices services,
         CancellationToken cancellationToken)
@@ -42,6 +42,7 @@ public static class CompletionsApi
             return Error(services, error!);
         }
 
+        completion.PinSeed();
         completion.SessionId = request.Headers[services.Routing.Value.SessionHeader].FirstOrDefault();
         if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
         {
@@ -61,10 +62,10 @@ public static class CompletionsApi
     public static Ok<ModelList> GetModels(IOptions<RouterOptions> options, TimeProvider timeProvider) =>
         TypedResults.Ok(new ModelList("list", [new ModelCard(options.Value.Model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), "model", "MLC-LLM")]));
 
-    private static JsonHttpResult<OpenAIError> Error(CompletionServices services, RequestError error)
+    private static OpenAIErrorResult Error(CompletionServices services, RequestError error)
     {
         RouterLog.RequestRejected(services.Logger, error.Message);
         RouterMetrics.RecordRefused(services.Options.Value.Mode, "Rejected");
-        return TypedResults.Json(error.ToOpenAIError(), RouterJsonContext.Default.OpenAIError, statusCode: error.StatusCode);
+        return error.ToResult();
     }
 }

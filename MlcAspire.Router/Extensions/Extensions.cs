@@ -13,7 +13,7 @@ public static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RouterOptions>, RouterOptionsValidator>();
         builder.Services.AddOptions<RoutingOptions>()
-            .BindConfiguration(RouterOptions.SectionName)
+            .BindConfiguration(RoutingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

@@ -2,16 +2,14 @@ namespace MlcAspire.Router.Forwarding;
 
 /// <summary>
 /// What the relay needs to know about one engine SSE chunk, read with a forward-only <see cref="Utf8JsonReader"/>
-/// scan so the chunk itself can pass to the client as the engine's bytes (no per-chunk JSON round trip, W15).
+/// scan so the chunk itself can pass to the client as the engine's bytes (no per-chunk JSON round trip, mlc-protocol.md W15).
 /// </summary>
 public readonly record struct ChoiceSummary(int Index, int TextLength, string? FinishReason);
 
 public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool IsError)
 {
-    public const string PreemptFinishReason = "preempt";
-
-    /// <summary>Any choice preempted: in disaggregation the engine aborts the whole request then (spec §2.3).</summary>
-    public bool IsPreempted => Choices.Any(choice => choice.FinishReason == PreemptFinishReason);
+    /// <summary>Any choice preempted: in disaggregation the engine aborts the whole request then (mlc-protocol.md §2.3).</summary>
+    public bool IsPreempted => Choices.Any(choice => choice.FinishReason == FinishReasons.Preempt);
 
     /// <summary>Scans a <c>text_completion</c> chunk; throws <see cref="JsonException"/> when it is not a JSON object.</summary>
     public static CompletionChunk Scan(ReadOnlySpan<byte> json)

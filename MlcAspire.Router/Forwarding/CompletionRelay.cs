@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace MlcAspire.Router.Forwarding;
 
@@ -20,18 +19,14 @@ namespace MlcAspire.Router.Forwarding;
 ///    (the failed engine's circuit counted the fault and the rotation moved past it); never after the first byte.
 /// </remarks>
 public sealed class CompletionRelay(
-    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability,
+    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability,
     IOptions<RoutingOptions> routing, ILogger<CompletionRelay> logger)
 {
-    private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
-    private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
-    private static ReadOnlyMemory<byte> DoneEvent { get; } = "data: [DONE]\n\n"u8.ToArray();
-
     /// <summary>Largest non-streamed answer read from an engine: far above any real completion, yet bounded.</summary>
     private const int MaxAnswerBytes = 64 * 1024 * 1024;
 
     private readonly RouterOptions _options = options.Value;
-    private readonly ReliabilityOptions _reliability = reliability.Value;
+    private readonly RouterReliabilityOptions _reliability = reliability.Value;
     private readonly RoutingOptions _routing = routing.Value;
 
     /// <summary>Asks for (request) and carries (response) the routing explanation.</summary>
@@ -144,8 +139,7 @@ public sealed class CompletionRelay(
     /// <summary>An engine fault (not the request's, not the client's) with nothing sent yet may be retried, once.</summary>
     private static bool CanRetryFault(HttpContext context, EngineFailure failure, ref bool retried)
     {
-        if (retried || context.Response.HasStarted
-            || failure.Error is not (EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse))
+        if (retried || context.Response.HasStarted || !failure.IsEngineFault)
         {
             return false;
         }
@@ -162,11 +156,11 @@ public sealed class CompletionRelay(
             if (number == 0)
             {
                 deduplicator.RecordSent(chunk);
-                await WriteEventAsync(context, payload, cancellationToken);
+                await SseResponse.WriteEventAsync(context, payload, cancellationToken);
             }
             else if (deduplicator.Rewrite(payload.Span) is { } rewritten)
             {
-                await WriteEventAsync(context, rewritten, cancellationToken);
+                await SseResponse.WriteEventAsync(context, rewritten, cancellationToken);
             }
         }, cancellationToken);
         if (result != AttemptResult.Completed)
@@ -174,20 +168,18 @@ public sealed class CompletionRelay(
             return result;
         }
 
-        await StartStreamAsync(context, cancellationToken);
-        await context.Response.Body.WriteAsync(DoneEvent, cancellationToken);
-        await context.Response.Body.FlushAsync(cancellationToken);
+        await SseResponse.WriteDoneAsync(context, cancellationToken);
         return AttemptResult.Completed;
     }
 
     /// <summary>
     /// Reads a non-streaming engine's answer whole (the engine joins it: text per choice, the first finish_reason,
-    /// logprobs concatenated, and usage, spec §2.3) and passes it on under the client-facing id and the router's model.
+    /// logprobs concatenated, and usage, mlc-protocol.md §2.3) and passes it on under the client-facing id and the router's model.
     /// </summary>
     private async Task<AttemptResult> AnswerAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
     {
         var response = start.Response!;
-        var timeout = start.StreamTimeout!;
+        var timeout = start.GenerationTimeout!;
         JsonObject answer;
         try
         {
@@ -211,7 +203,7 @@ public sealed class CompletionRelay(
                 throw new JsonException("The answer has no 'choices' list.");
             }
 
-            if (choices.Any(choice => choice?["finish_reason"]?.GetValue<string>() == CompletionChunk.PreemptFinishReason))
+            if (choices.Any(choice => choice?["finish_reason"]?.GetValue<string>() == FinishReasons.Preempt))
             {
                 return AttemptResult.Preemption;
             }
@@ -242,7 +234,7 @@ public sealed class CompletionRelay(
         CompletionStart start, Func<ReadOnlyMemory<byte>, CompletionChunk, ValueTask> onChunk, CancellationToken cancellationToken)
     {
         var response = start.Response!;
-        var timeout = start.StreamTimeout!;
+        var timeout = start.GenerationTimeout!;
         response.Engine.Health.OnStreamStarted();
         try
         {
@@ -290,31 +282,6 @@ public sealed class CompletionRelay(
         }
     }
 
-    private static async Task WriteEventAsync(HttpContext context, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        await StartStreamAsync(context, cancellationToken);
-        var output = context.Response.Body;
-        await output.WriteAsync(DataPrefix, cancellationToken);
-        await output.WriteAsync(payload, cancellationToken);
-        await output.WriteAsync(EventEnd, cancellationToken);
-        await output.FlushAsync(cancellationToken);
-    }
-
-    /// <summary>Sends the SSE headers before the first event; until then a failure can still be an HTTP error.</summary>
-    private static Task StartStreamAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        if (context.Response.HasStarted)
-        {
-            return Task.CompletedTask;
-        }
-
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        return context.Response.StartAsync(cancellationToken);
-    }
-
     private async Task FailAsync(HttpContext context, string clientId, EngineFailure failure, CancellationToken cancellationToken)
     {
         context.Features.Set<ICompletionErrorFeature>(new CompletionErrorFeature(failure));
@@ -324,23 +291,17 @@ public sealed class CompletionRelay(
             return;
         }
 
-        var error = JsonSerializer.SerializeToUtf8Bytes(OpenAIError.From(failure), RouterJsonContext.Default.OpenAIError);
         if (context.Response.HasStarted)
         {
             RouterLog.StreamFailed(logger, clientId, failure.Error, failure.Message);
-            await WriteEventAsync(context, error, cancellationToken);
-            return;
         }
-
-        context.Response.StatusCode = failure.ClientStatusCode;
-        if (failure.ClientStatusCode == StatusCodes.Status503ServiceUnavailable)
+        else if (failure.ClientStatusCode == StatusCodes.Status503ServiceUnavailable)
         {
             // Like admission's 503: the condition (engines out of rotation, preemption under load) is expected to pass.
             context.Response.Headers.RetryAfter = _reliability.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(error, cancellationToken);
+        await OpenAIErrorResult.WriteAsync(context, failure.ClientStatusCode, OpenAIError.From(failure), cancellationToken);
     }
 
     private readonly record struct AttemptResult(bool Preempted, EngineFailure? Failure)

@@ -18,7 +18,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     /// failure. A successful response's body is the caller's to read and dispose, together with the span.
     /// </summary>
     public async ValueTask<EngineResponse> SendAsync(
-        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineState engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         var telemetry = EngineCallTelemetry.Start(timeProvider, path, engine, role, requestId, body);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path))
@@ -55,7 +55,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
             result.Complete(failure);
             if (failure.Error != EngineCallError.Canceled)
             {
-                engine.RecordFailure();
+                engine.CountFailedCall();
                 RouterLog.EngineCallFailed(logger, path, engine.Name, requestId, failure.Error, failure.EngineStatusCode, failure.Message);
             }
 
@@ -65,7 +65,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
 
     /// <summary>POSTs a MicroServing call whose answer is one small JSON object, read whole within the same timeout.</summary>
     public async ValueTask<(JsonNode? Body, EngineFailure? Failure)> PostForJsonAsync(
-        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineState engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         await using var response = await SendAsync(engine, path, role, requestId, body, timeout, cancellationToken);
         if (response.Failure is { } failure)
@@ -96,7 +96,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     }
 
     /// <summary>Turns a transport exception into the failure the client should see.</summary>
-    public static EngineFailure Classify(Exception ex, EngineEndpoint engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken)
+    public static EngineFailure Classify(Exception ex, EngineState engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -137,55 +137,5 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     {
         var (body, _) = await ReadBodyAsync(response, MaxErrorBodyBytes, cancellationToken);
         return Encoding.UTF8.GetString(body);
-    }
-}
-
-/// <summary>An engine call's open response (or its failure) and its span, completed once with the outcome.</summary>
-public sealed class EngineResponse(
-    EngineEndpoint engine, string requestId, HttpResponseMessage? response, EngineFailure? failure, EngineCallTelemetry telemetry)
-    : IAsyncDisposable
-{
-    public EngineEndpoint Engine { get; } = engine;
-
-    public string RequestId { get; } = requestId;
-
-    public HttpResponseMessage? Response { get; } = response;
-
-    public EngineFailure? Failure { get; } = failure;
-
-    public EngineCallTelemetry Telemetry { get; } = telemetry;
-
-    /// <summary>Records the call's outcome on its engine's health, its span and metrics; only the first call counts.</summary>
-    public void Complete(EngineFailure? outcome, string? successOutcome = null)
-    {
-        if (Telemetry.Complete(outcome?.Error.ToString() ?? successOutcome ?? "Success", outcome?.Message))
-        {
-            RecordHealth(outcome);
-        }
-    }
-
-    /// <summary>The passive health check: every engine call's outcome feeds its engine's circuit breaker.</summary>
-    private void RecordHealth(EngineFailure? outcome)
-    {
-        switch (outcome?.Error)
-        {
-            case null:
-                Engine.Health.RecordSuccess();
-                break;
-            case EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse:
-                Engine.Health.RecordFailure(outcome.Message);
-                break;
-            default:
-                Engine.Health.RecordInconclusive();
-                break;
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Complete(EngineFailure.Canceled);
-        Response?.Dispose();
-        Telemetry.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -24,5 +24,11 @@ public sealed record EngineFailure(EngineCallError Error, string Message, int En
         _ => OpenAIError.ServerError,
     };
 
+    /// <summary>
+    /// The engine's fault, not the request's or the client's: it counts against the engine's circuit, and one
+    /// before the first byte may be retried on another engine.
+    /// </summary>
+    public bool IsEngineFault => Error is EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse;
+
     public static EngineFailure Canceled { get; } = new(EngineCallError.Canceled, "The request was canceled.");
 }

@@ -1,7 +1,7 @@
 namespace MlcAspire.Router.Forwarding;
 
 /// <summary>
-/// Keeps a client from seeing text twice when a preempted stream is restarted (spec §5.7 W3).
+/// Keeps a client from seeing text twice when a preempted stream is restarted (mlc-protocol.md W3).
 /// </summary>
 /// <remarks>
 /// Why skip rather than buffer: buffering a whole generation would hold every token back until the end, which

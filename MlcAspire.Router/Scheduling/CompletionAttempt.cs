@@ -7,6 +7,6 @@ public sealed record CompletionAttempt(CompletionRequest Request, string Request
     /// <summary>The routing context the strategy used, when it used one: its decisions go into the <c>X-Mlc-Route</c> header.</summary>
     public RouteContext? Route { get; set; }
 
-    /// <summary>A fresh engine request id: unique per attempt, as MicroServing requires cluster-wide (spec §4.1).</summary>
+    /// <summary>A fresh engine request id: unique per attempt, as MicroServing requires cluster-wide (mlc-protocol.md §4.1).</summary>
     public static string NewRequestId() => "cmpl-" + Guid.NewGuid().ToString("N");
 }

@@ -1,9 +1,9 @@
 namespace MlcAspire.Router.Scheduling;
 
-/// <summary>Prefill/decode disaggregation over MicroServing (spec §5.4), with any number of prefill and decode engines.</summary>
+/// <summary>Prefill/decode disaggregation over MicroServing (mlc-protocol.md §5.4), with any number of prefill and decode engines.</summary>
 /// <remarks>
 /// Steps of one attempt:
-/// 1. Resolve the KV window for the prompt and check it (§4.5) before any engine is called.
+/// 1. Resolve the KV window for the prompt and check it (mlc-protocol.md §4.5) before any engine is called.
 /// 2. Lease the decode engine D and the prefill engine P ≠ D the routing policy prefers; both count until the handoff
 ///    ends. With <c>--pd-balance-factor adaptive</c>, D is leased first and <see cref="AdaptiveSplit"/> chooses either
 ///    D alone (its own <c>/v1/completions</c>, no handoff) or the window end, and then P.
@@ -12,7 +12,7 @@ namespace MlcAspire.Router.Scheduling;
 ///    <c>[matched : end]</c> into D's slots; the call returns once the KV is written.
 /// 5. start_generate on D from <c>end</c>; its SSE response goes back to the router's relay. P's lease ends here.
 /// If a step after prep_recv fails (or the client leaves), D's parked state is released (step 6, see
-/// <see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (§4.7). prep_recv itself runs to its
+/// <see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (mlc-protocol.md §4.7). prep_recv itself runs to its
 /// answer or its own timeout even when the client leaves, so the router knows whether there is a state to release.
 /// </remarks>
 internal sealed class DisaggregatedStrategy(
@@ -105,9 +105,9 @@ internal sealed class DisaggregatedStrategy(
             using (var timeout = new ActivityTimeout(timeProvider, _options.PrepRecvTimeout, CancellationToken.None))
             {
                 // Not the client's token: once D may have reserved KV, only its answer says whether it parked the id, and
-                // a release start_generate for an id that is not parked is a fatal engine check (§4.4). So a client who
+                // a release start_generate for an id that is not parked is a fatal engine check (mlc-protocol.md §4.4). So a client who
                 // leaves now does not cut the call; the answer is read (within PrepRecvTimeout) and the state released.
-                // What remains: D parks the id just as the timeout fires, and its state stays until D restarts (§4.7).
+                // What remains: D parks the id just as the timeout fires, and its state stays until D restarts (mlc-protocol.md §4.7).
                 var (body, failure) = await client.PostForJsonAsync(
                     decode.Engine, PrepRecvPath, DecodeRole, id, request.CreateEngineBody(id, ("end", end)), timeout, CancellationToken.None);
                 if (cancellationToken.IsCancellationRequested)
@@ -148,25 +148,25 @@ internal sealed class DisaggregatedStrategy(
                     return CompletionStart.Failed(failure);
                 }
 
-                // P computed [0 : end] and its prefix cache keeps it (spec §4.3).
+                // P computed [0 : end] and its prefix cache keeps it (mlc-protocol.md §4.3).
                 scheduler.Remember(prefill.Engine, route, resolvedEnd);
             }
 
             // :: Step 5
-            var streamTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
+            var generationTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
             var response = await client.SendAsync(
-                decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), streamTimeout, cancellationToken);
+                decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), generationTimeout, cancellationToken);
 
             // start_generate reached the engine (or may have): a second one for this id would be a fatal engine check.
             parked = false;
             if (response.Failure is { } generateFailure)
             {
-                streamTimeout.Dispose();
+                generationTimeout.Dispose();
                 return CompletionStart.Failed(generateFailure);
             }
 
             started = true;
-            return CompletionStart.Started(response, streamTimeout, decode);
+            return CompletionStart.Started(response, generationTimeout, decode);
         }
         finally
         {
@@ -216,11 +216,11 @@ internal sealed class DisaggregatedStrategy(
 
     /// <summary>
     /// Frees the KV slots and parked state prep_recv left on D when the handoff will not complete. There is no
-    /// abort call (spec §4.7), so this starts the generation with a tiny budget and drops the connection as soon as
+    /// abort call (mlc-protocol.md §4.7), so this starts the generation with a tiny budget and drops the connection as soon as
     /// the headers arrive; the engine's disconnect handling aborts the request id.
     /// </summary>
     /// <remarks>Runs with its own budget, not the client's token: the client may be the one who left.</remarks>
-    private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineEndpoint decode, int resolvedEnd)
+    private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineState decode, int resolvedEnd)
     {
         using var timeout = new ActivityTimeout(timeProvider, _options.ReleaseTimeout, CancellationToken.None);
         var body = request.CreateEngineBody(id, ("begin", resolvedEnd), ("stream", true), ("max_tokens", 1));

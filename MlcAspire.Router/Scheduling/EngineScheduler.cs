@@ -9,7 +9,7 @@ namespace MlcAspire.Router.Scheduling;
 /// </summary>
 /// <remarks>
 /// MLC's <c>_pick_endpoint</c> breaks ties toward the lowest index, so sequential traffic always lands on one
-/// engine (spec §5.7 W1). Here each selection keeps a cursor and scans from it, so equal loads take turns.
+/// engine (mlc-protocol.md W1). Here each selection keeps a cursor and scans from it, so equal loads take turns.
 /// Pick and increment happen under one lock: two concurrent requests never see the same "least loaded" engine.
 /// The prefix indexes are matched before that lock (each has its own), so the lock covers only the scoring.
 /// </remarks>
@@ -18,20 +18,20 @@ public sealed class EngineScheduler
     private readonly Lock _lock = new();
     private readonly int[] _cursors = new int[Enum.GetValues<EngineSelection>().Length];
 
-    private readonly Dictionary<EngineEndpoint, int> _indexes;
+    private readonly Dictionary<EngineState, int> _indexes;
     private readonly RouterMode _mode;
     private readonly RouteCandidate[] _candidates;
     private readonly SessionAffinity _sessions;
     private readonly ILogger _logger;
 
     public EngineScheduler(
-        IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability, TimeProvider timeProvider,
+        IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability, TimeProvider timeProvider,
         IOptions<RoutingOptions>? routing = null, ILogger<EngineScheduler>? logger = null)
     {
         var health = reliability.Value;
         _mode = options.Value.Mode;
         Routing = routing?.Value ?? new RoutingOptions();
-        Engines = [.. options.Value.Engines.Select(e => new EngineEndpoint(e.Name, e.Role, e.PeStart,
+        Engines = [.. options.Value.Engines.Select(e => new EngineState(e.Name, e.Role, e.PeStart,
             new EngineHealth(timeProvider, health.FailureThreshold, health.BreakDuration)))];
         _indexes = Engines.Select((engine, index) => (engine, index)).ToDictionary(x => x.engine, x => x.index);
         _candidates = new RouteCandidate[Engines.Count];
@@ -41,7 +41,7 @@ public sealed class EngineScheduler
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    public IReadOnlyList<EngineEndpoint> Engines { get; }
+    public IReadOnlyList<EngineState> Engines { get; }
 
     /// <summary>What each engine probably holds, by the position of the engine in <see cref="Engines"/>.</summary>
     public IReadOnlyList<PrefixIndex> Prefixes { get; }
@@ -52,14 +52,14 @@ public sealed class EngineScheduler
     public RouteContext CreateRoute(CompletionRequest request) => new(request.PromptTokens, request.SessionId, Routing.PrefixBlockSize);
 
     /// <summary>The prefix index of an engine.</summary>
-    public PrefixIndex PrefixesOf(EngineEndpoint engine) => Prefixes[_indexes[engine]];
+    public PrefixIndex PrefixesOf(EngineState engine) => Prefixes[_indexes[engine]];
 
     /// <summary>Leases the healthy engine of the selection the routing policy prefers, or null when none qualifies.</summary>
     /// <param name="exclude">An engine that must not be chosen (the decode engine when picking its prefill peer).</param>
     /// <param name="route">The request's prompt and session; without one, the least-loaded engine.</param>
     /// <remarks>A whole-request or decode pick records the whole prompt in the winner's index; a prefill pick records nothing,
     /// as only the strategy knows the window it will compute (<see cref="Remember"/>).</remarks>
-    public EngineLease? Acquire(EngineSelection selection, EngineEndpoint? exclude = null, RouteContext? route = null)
+    public EngineLease? Acquire(EngineSelection selection, EngineState? exclude = null, RouteContext? route = null)
     {
         route = Prepare(route);
         EngineLease? lease;
@@ -97,7 +97,7 @@ public sealed class EngineScheduler
     }
 
     /// <summary>The fewest requests in flight on an available engine of the selection, or null when none is available.</summary>
-    public int? LowestLoad(EngineSelection selection, EngineEndpoint? exclude)
+    public int? LowestLoad(EngineSelection selection, EngineState? exclude)
     {
         lock (_lock)
         {
@@ -115,10 +115,10 @@ public sealed class EngineScheduler
     }
 
     /// <summary>The prompt tokens the index says <paramref name="engine"/> holds (0 under least-loaded, which matches nothing).</summary>
-    public int PredictedMatch(EngineEndpoint engine, RouteContext route) => route.MatchedTokens(_indexes[engine]);
+    public int PredictedMatch(EngineState engine, RouteContext route) => route.MatchedTokens(_indexes[engine]);
 
     /// <summary>Records that <paramref name="engine"/> now holds the prompt's first <paramref name="tokens"/> tokens.</summary>
-    public void Remember(EngineEndpoint engine, RouteContext route, int tokens) =>
+    public void Remember(EngineState engine, RouteContext route, int tokens) =>
         PrefixesOf(engine).Insert(route.Chain, tokens / route.BlockSize);
 
     /// <summary>
@@ -126,7 +126,7 @@ public sealed class EngineScheduler
     /// than predicted means the engine evicted those blocks, and its cache evicts least recently used first, so every
     /// block the index saw before them is gone too. The request then computes and holds the whole prompt again.
     /// </summary>
-    public void Correct(EngineEndpoint engine, RouteContext route, int reportedTokens, int windowTokens)
+    public void Correct(EngineState engine, RouteContext route, int reportedTokens, int windowTokens)
     {
         var index = PrefixesOf(engine);
         var predicted = Math.Min(route.MatchedTokens(_indexes[engine]), windowTokens);
@@ -170,7 +170,7 @@ public sealed class EngineScheduler
         }
     }
 
-    private string? RoleUnavailability(string role, Func<EngineEndpoint, bool> qualifies)
+    private string? RoleUnavailability(string role, Func<EngineState, bool> qualifies)
     {
         var configured = Engines.Where(qualifies).ToList();
         if (configured.Count == 0)
@@ -197,7 +197,7 @@ public sealed class EngineScheduler
     }
 
     /// <summary>The routing decision among the healthy engines of the selection, scanning from its cursor so equal loads take turns.</summary>
-    private Choice? Pick(EngineSelection selection, EngineEndpoint? exclude, RouteContext route)
+    private Choice? Pick(EngineSelection selection, EngineState? exclude, RouteContext route)
     {
         var count = Engines.Count;
         var start = _cursors[(int)selection];
@@ -286,7 +286,7 @@ public sealed class EngineScheduler
         }
     }
 
-    private static bool Qualifies(EngineEndpoint engine, EngineSelection selection) => selection switch
+    private static bool Qualifies(EngineState engine, EngineSelection selection) => selection switch
     {
         EngineSelection.Prefill => engine.CanPrefill,
         EngineSelection.Decode => engine.CanDecode,
@@ -294,5 +294,5 @@ public sealed class EngineScheduler
     };
 
     /// <summary>A pick not yet leased.</summary>
-    private readonly record struct Choice(EngineSelection Selection, EngineEndpoint Winner, RouteReason Reason, RouteCandidate[] Candidates);
+    private readonly record struct Choice(EngineSelection Selection, EngineState Winner, RouteReason Reason, RouteCandidate[] Candidates);
 }

@@ -2,7 +2,7 @@ namespace MlcAspire.Router.Scheduling;
 
 /// <summary>One engine choice and everything it was made from, for the span, the debug log and the route header.</summary>
 /// <param name="Candidates">Every engine that qualified, in the order scanned.</param>
-public sealed record RouteDecision(EngineSelection Selection, EngineEndpoint Winner, RouteReason Reason, int PromptTokens, RouteCandidate[] Candidates)
+public sealed record RouteDecision(EngineSelection Selection, EngineState Winner, RouteReason Reason, int PromptTokens, RouteCandidate[] Candidates)
 {
     /// <summary>Set once the scheduler recorded it (index, session, span, log), so a pair's second pick does not record the first again.</summary>
     internal bool Recorded { get; set; }

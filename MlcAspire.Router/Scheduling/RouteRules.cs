@@ -18,7 +18,7 @@ public static class RouteRules
 {
     /// <summary>Chooses among <paramref name="candidates"/> (non-empty, in scan order).</summary>
     public static (RouteCandidate Winner, RouteReason Reason) Choose(
-        ReadOnlySpan<RouteCandidate> candidates, int promptTokens, EngineEndpoint? sessionEngine, RoutingOptions options)
+        ReadOnlySpan<RouteCandidate> candidates, int promptTokens, EngineState? sessionEngine, RoutingOptions options)
     {
         var anyTrusted = false;
         foreach (var candidate in candidates)

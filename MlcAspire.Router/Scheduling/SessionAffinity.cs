@@ -8,10 +8,10 @@ namespace MlcAspire.Router.Scheduling;
 internal sealed class SessionAffinity(int maxSessions)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string, EngineSelection), LinkedListNode<((string, EngineSelection) Key, EngineEndpoint Engine)>> _sessions = [];
-    private readonly LinkedList<((string, EngineSelection) Key, EngineEndpoint Engine)> _recency = new();
+    private readonly Dictionary<(string, EngineSelection), LinkedListNode<((string, EngineSelection) Key, EngineState Engine)>> _sessions = [];
+    private readonly LinkedList<((string, EngineSelection) Key, EngineState Engine)> _recency = new();
 
-    public EngineEndpoint? Find(string? sessionId, EngineSelection selection)
+    public EngineState? Find(string? sessionId, EngineSelection selection)
     {
         if (sessionId is null)
         {
@@ -24,7 +24,7 @@ internal sealed class SessionAffinity(int maxSessions)
         }
     }
 
-    public void Remember(string? sessionId, EngineSelection selection, EngineEndpoint engine)
+    public void Remember(string? sessionId, EngineSelection selection, EngineState engine)
     {
         if (sessionId is null || maxSessions == 0)
         {

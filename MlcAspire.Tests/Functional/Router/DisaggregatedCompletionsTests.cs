@@ -375,7 +375,7 @@ public sealed class DisaggregatedCompletionsTests : IAsyncLifetime
         }
     }
 
-    /// <summary><c>base64(u64_le(len(J)) ‖ J)</c> with J = <c>[1, 4096, end - begin]</c> (spec §4.6).</summary>
+    /// <summary><c>base64(u64_le(len(J)) ‖ J)</c> with J = <c>[1, 4096, end - begin]</c> (mlc-protocol.md §4.6).</summary>
     private static string EncodeMetadata(int begin, int end)
     {
         var json = Encoding.UTF8.GetBytes(end > begin ? $"[1,4096,{end - begin}]" : "[0]");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Protocol;
 using MlcAspire.Router.Scheduling;
@@ -95,6 +96,6 @@ public sealed class CacheAwareSchedulingTests
         new(Options.Create(new RouterOptions
         {
             Model = "m",
-            Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role, PeStart = i })],
-        }), Options.Create(new ReliabilityOptions()), TimeProvider.System, Options.Create(new RoutingOptions { RoutingPolicy = policy }));
+            Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role, PeStart = i })],
+        }), Options.Create(new RouterReliabilityOptions()), TimeProvider.System, Options.Create(new RoutingOptions { RoutingPolicy = policy }));
 }

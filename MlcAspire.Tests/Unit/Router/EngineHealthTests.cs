@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Health;
 using MlcAspire.Router.Scheduling;
@@ -18,12 +19,12 @@ public sealed class EngineHealthTests
     {
         var health = new EngineHealth(_time, failureThreshold: 2, BreakDuration);
 
-        health.RecordFailure("one");
+        health.RecordFault("one");
         health.RecordSuccess();
-        health.RecordFailure("two");
+        health.RecordFault("two");
         Assert.Equal(CircuitState.Closed, health.State);
 
-        health.RecordFailure("three");
+        health.RecordFault("three");
         Assert.Equal(CircuitState.Open, health.State);
         Assert.False(health.IsAvailable);
         Assert.Equal("three", health.LastFailure);
@@ -33,7 +34,7 @@ public sealed class EngineHealthTests
     public void AfterTheBreak_OneTrialIsAllowed_ItsSuccessClosesAndItsFailureReopens()
     {
         var health = new EngineHealth(_time, failureThreshold: 1, BreakDuration);
-        health.RecordFailure("down");
+        health.RecordFault("down");
 
         _time.Advance(BreakDuration);
         Assert.True(health.IsAvailable);
@@ -41,7 +42,7 @@ public sealed class EngineHealthTests
         Assert.Equal(CircuitState.HalfOpen, health.State);
         Assert.False(health.IsAvailable);
 
-        health.RecordFailure("still down");
+        health.RecordFault("still down");
         Assert.Equal(CircuitState.Open, health.State);
 
         _time.Advance(BreakDuration);
@@ -85,11 +86,11 @@ public sealed class EngineHealthTests
             Model = "m",
             Engines =
             [
-                new EngineOptions { Name = "engine-0", Role = EngineRole.Prefill, PeStart = 0 },
-                new EngineOptions { Name = "engine-1", Role = EngineRole.Decode, PeStart = 1 },
-                new EngineOptions { Name = "engine-2", Role = EngineRole.Decode, PeStart = 2 },
+                new EngineConfig { Name = "engine-0", Role = EngineRole.Prefill, PeStart = 0 },
+                new EngineConfig { Name = "engine-1", Role = EngineRole.Decode, PeStart = 1 },
+                new EngineConfig { Name = "engine-2", Role = EngineRole.Decode, PeStart = 2 },
             ],
-        }), Options.Create(new ReliabilityOptions()), _time);
+        }), Options.Create(new RouterReliabilityOptions()), _time);
 
         scheduler.Engines[1].Health.Trip("down");
         using (var decode = scheduler.Acquire(EngineSelection.Decode))
@@ -116,8 +117,8 @@ public sealed class EngineHealthTests
         {
             Mode = RouterMode.RoundRobin,
             Model = "m",
-            Engines = [new EngineOptions { Name = "engine-0", Role = EngineRole.Both }, new EngineOptions { Name = "engine-1", Role = EngineRole.Both }],
-        }), Options.Create(new ReliabilityOptions()), _time);
+            Engines = [new EngineConfig { Name = "engine-0", Role = EngineRole.Both }, new EngineConfig { Name = "engine-1", Role = EngineRole.Both }],
+        }), Options.Create(new RouterReliabilityOptions()), _time);
 
         scheduler.Engines[0].Health.Trip("down");
         Assert.Null(scheduler.Unavailability);
@@ -154,14 +155,14 @@ public sealed class EngineHealthTests
             Model = "m",
             Engines =
             [
-                new EngineOptions { Name = "engine-0", Role = EngineRole.Both, PeStart = 0 },
-                new EngineOptions { Name = "engine-1", Role = EngineRole.Both, PeStart = 1 },
+                new EngineConfig { Name = "engine-0", Role = EngineRole.Both, PeStart = 0 },
+                new EngineConfig { Name = "engine-1", Role = EngineRole.Both, PeStart = 1 },
             ],
-        }), Options.Create(new ReliabilityOptions()), _time);
+        }), Options.Create(new RouterReliabilityOptions()), _time);
         using var busy = scheduler.Acquire(EngineSelection.Any);
         var other = scheduler.Engines.Single(e => e != busy!.Engine);
 
-        other.Health.RecordFailure("refused");
+        other.Health.RecordFault("refused");
         using var next = scheduler.Acquire(EngineSelection.Any);
 
         Assert.Same(busy!.Engine, next!.Engine);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Scheduling;
 
@@ -106,6 +107,6 @@ public sealed class EngineSchedulerTests
         new(Options.Create(new RouterOptions
         {
             Model = "m",
-            Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role, PeStart = i })],
-        }), Options.Create(new ReliabilityOptions()), TimeProvider.System);
+            Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role, PeStart = i })],
+        }), Options.Create(new RouterReliabilityOptions()), TimeProvider.System);
 }

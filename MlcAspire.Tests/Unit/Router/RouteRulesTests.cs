@@ -1,3 +1,4 @@
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Health;
 using MlcAspire.Router.Scheduling;
@@ -8,8 +9,8 @@ namespace MlcAspire.Tests.Unit.Router;
 public sealed class RouteRulesTests
 {
     private static readonly RoutingOptions CacheAware = new() { RoutingPolicy = RoutingPolicy.CacheAware };
-    private static readonly EngineEndpoint[] Engines = [.. Enumerable.Range(0, 3).Select(i =>
-        new EngineEndpoint($"engine-{i}", EngineRole.Both, i, new EngineHealth(TimeProvider.System, 3, TimeSpan.FromSeconds(5))))];
+    private static readonly EngineState[] Engines = [.. Enumerable.Range(0, 3).Select(i =>
+        new EngineState($"engine-{i}", EngineRole.Both, i, new EngineHealth(TimeProvider.System, 3, TimeSpan.FromSeconds(5))))];
 
     [Fact]
     public void Choose_CacheAware_PrefersTheLongestMatchWithinTheLoadMargins()

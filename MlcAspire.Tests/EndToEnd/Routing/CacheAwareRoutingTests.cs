@@ -51,6 +51,10 @@ public sealed class CacheAwareRoutingTests(CacheAwareRoutingFixture fixture) : I
         Assert.Equal("cache-aware", status["routing_policy"]!.GetValue<string>());
         Assert.InRange(index["tokens"]!.GetValue<long>(), FirstTurnTokens / PageSize * PageSize, long.MaxValue);
         Assert.InRange(index["hit_rate"]!.GetValue<double>(), 0.5, 1);
+        var metrics = await router.GetStringAsync("/metrics", Token);
+        var size = metrics.Split('\n').Single(line => line.StartsWith("mlcaspire_router_prefix_index_size_bytes{", StringComparison.Ordinal)
+            && line.Contains($"mlc_engine=\"{engine}\"", StringComparison.Ordinal));
+        Assert.InRange(double.Parse(size[(size.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture), 1, 64 * 1024 * 1024);
     }
 
     [Fact]

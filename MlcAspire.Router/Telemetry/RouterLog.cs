@@ -48,6 +48,10 @@ internal static partial class RouterLog
         Message = "{RequestId} split: {Split} ({UncachedTokens} uncached of {PromptTokens}, prefill queue {PrefillQueue}, decode queue {DecodeQueue})")]
     public static partial void SplitChosen(ILogger logger, string requestId, string split, int uncachedTokens, int promptTokens, int prefillQueue, int decodeQueue);
 
+    [LoggerMessage(EventId = 30, EventName = "DecodeStateUnknown", Level = LogLevel.Warning,
+        Message = "prep_recv of {RequestId} on {EngineName} ended without an answer, and whether it parked could not be settled ({Error}); a parked state stays until the engine restarts")]
+    public static partial void DecodeStateUnknown(ILogger logger, string requestId, string engineName, EngineCallError error);
+
     [LoggerMessage(EventId = 20, EventName = "EngineCircuitOpened", Level = LogLevel.Warning,
         Message = "{EngineName} is out of rotation: {Reason}")]
     public static partial void EngineCircuitOpened(ILogger logger, string engineName, string reason);

@@ -30,7 +30,6 @@ public static class Extensions
         builder.AddRouterReliability();
         builder.Services.AddSingleton<EngineScheduler>();
         builder.Services.AddHostedService<EngineHealthMetrics>();
-        builder.Services.AddHostedService<PrefixIndexMetrics>();
         builder.Services.AddSingleton<IPromptTokenizer, ModelPromptTokenizer>();
         builder.Services.AddSingleton<CompletionRelay>();
         builder.Services.AddSingleton<RoundRobinStrategy>();

@@ -34,17 +34,11 @@ public sealed class CacheAwareRoutingTests(CacheAwareRoutingFixture fixture) : I
         var (text, route) = await CompleteAsync(router, turns[0], sessionId: null);
         Assert.Equal(expected[0], text);
         var engine = Field(route, "engine");
-        for (var t = 1; t < Turns; t++)
+        await LaterTurnsAsync(router, turns, expected, later =>
         {
-            var before = await PrefillAsync();
-            (text, route) = await CompleteAsync(router, turns[t], sessionId: null);
-            var computed = await PrefillAsync() - before;
-
-            Assert.Equal(expected[t], text);
-            Assert.Equal(engine, Field(route, "engine"));
-            Assert.Equal("cache", Field(route, "reason"));
-            Assert.InRange(computed, 1, TurnTokens + PageSize);
-        }
+            Assert.Equal(engine, Field(later, "engine"));
+            Assert.Equal("cache", Field(later, "reason"));
+        });
 
         var status = await router.GetFromJsonAsync<JsonObject>("/router/status", Token);
         var index = status!["engines"]!.AsArray().Single(e => e!["name"]!.GetValue<string>() == engine)!["prefix_index"]!;
@@ -106,18 +100,12 @@ public sealed class CacheAwareRoutingTests(CacheAwareRoutingFixture fixture) : I
         Assert.Equal(expected[0], text);
         Assert.StartsWith("remote(", Field(route, "split"), StringComparison.Ordinal);
         var decode = Field(route, "decode");
-        for (var t = 1; t < Turns; t++)
+        await LaterTurnsAsync(router, turns, expected, later =>
         {
-            var before = await PrefillAsync();
-            (text, route) = await CompleteAsync(router, turns[t], sessionId: null);
-            var computed = await PrefillAsync() - before;
-
-            Assert.Equal(expected[t], text);
-            Assert.Equal(decode, Field(route, "decode"));
-            Assert.Equal("cache", Field(route, "decode_reason"));
-            Assert.Equal("local(short)", Field(route, "split"));
-            Assert.InRange(computed, 1, TurnTokens + PageSize);
-        }
+            Assert.Equal(decode, Field(later, "decode"));
+            Assert.Equal("cache", Field(later, "decode_reason"));
+            Assert.Equal("local(short)", Field(later, "split"));
+        });
     }
 
     [Fact]
@@ -142,6 +130,24 @@ public sealed class CacheAwareRoutingTests(CacheAwareRoutingFixture fixture) : I
         Assert.NotNull(probe);
         Assert.NotEqual(holder, Field(probe, "engine"));
         Assert.Equal("least-loaded", Field(probe, "reason"));
+    }
+
+    /// <summary>
+    /// Sends turns 1… of a conversation whose first turn ran: each must give the single engine's output, be routed as
+    /// <paramref name="checkRoute"/> requires, and cost the engines only its new tokens (and one partly matched page).
+    /// </summary>
+    private async Task LaterTurnsAsync(HttpClient router, List<int[]> turns, List<string> expected, Action<string> checkRoute)
+    {
+        for (var t = 1; t < turns.Count; t++)
+        {
+            var before = await PrefillAsync();
+            var (text, route) = await CompleteAsync(router, turns[t], sessionId: null);
+            var computed = await PrefillAsync() - before;
+
+            Assert.Equal(expected[t], text);
+            checkRoute(route);
+            Assert.InRange(computed, 1, TurnTokens + PageSize);
+        }
     }
 
     /// <summary>A multi-turn conversation: each turn's prompt is the last one plus new tokens.</summary>

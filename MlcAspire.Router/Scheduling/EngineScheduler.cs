@@ -48,8 +48,12 @@ public sealed class EngineScheduler
 
     public RoutingOptions Routing { get; }
 
-    /// <summary>A routing context for the request's prompt ids and session, in the engines' block size.</summary>
-    public RouteContext CreateRoute(CompletionRequest request) => new(request.PromptTokens, request.SessionId, Routing.PrefixBlockSize);
+    /// <summary>
+    /// A routing context for the request's prompt ids and session, in the engines' block size. Least-loaded routing
+    /// never matches a prefix, so it neither hashes the prompt nor keeps the index.
+    /// </summary>
+    public RouteContext CreateRoute(CompletionRequest request) =>
+        new(request.PromptTokens, request.SessionId, Routing.PrefixBlockSize, hashPrompt: Routing.RoutingPolicy == RoutingPolicy.CacheAware);
 
     /// <summary>The prefix index of an engine.</summary>
     public PrefixIndex PrefixesOf(EngineState engine) => Prefixes[_indexes[engine]];

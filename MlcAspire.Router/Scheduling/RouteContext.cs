@@ -14,10 +14,11 @@ public sealed class RouteContext
     private readonly List<RouteDecision> _decisions = [];
     private int[]? _matchedBlocks;
 
-    public RouteContext(IReadOnlyList<int>? promptTokens, string? sessionId, int blockSize)
+    /// <param name="hashPrompt">Build the block chain; least-loaded routing never matches a prefix, so it skips the hashing.</param>
+    public RouteContext(IReadOnlyList<int>? promptTokens, string? sessionId, int blockSize, bool hashPrompt = true)
     {
         PromptTokens = promptTokens?.Count ?? 0;
-        Chain = promptTokens is null ? [] : PrefixHashes.Compute(promptTokens, blockSize);
+        Chain = promptTokens is null || !hashPrompt ? [] : PrefixHashes.Compute(promptTokens, blockSize);
         SessionId = string.IsNullOrEmpty(sessionId) ? null : sessionId;
         BlockSize = blockSize;
     }

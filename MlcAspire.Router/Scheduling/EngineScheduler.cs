@@ -66,13 +66,14 @@ public sealed class EngineScheduler
     public EngineLease? Acquire(EngineSelection selection, EngineState? exclude = null, RouteContext? route = null)
     {
         route = Prepare(route);
+        var recorded = route.Decisions.Count;
         EngineLease? lease;
         lock (_lock)
         {
             lease = Pick(selection, exclude, route) is { } best ? LeaseLocked(best, selection, route) : null;
         }
 
-        Record(route);
+        Record(route, recorded);
         return lease;
     }
 
@@ -88,6 +89,7 @@ public sealed class EngineScheduler
     public (EngineLease Decode, EngineLease Prefill)? AcquirePair(RouteContext? route = null)
     {
         route = Prepare(route);
+        var recorded = route.Decisions.Count;
         (EngineLease, EngineLease)? pair;
         lock (_lock)
         {
@@ -96,7 +98,7 @@ public sealed class EngineScheduler
                 : null;
         }
 
-        Record(route);
+        Record(route, recorded);
         return pair;
     }
 
@@ -257,22 +259,12 @@ public sealed class EngineScheduler
         return route;
     }
 
-    /// <summary>After the lock: the winners' indexes, hit counts, sessions, span events and the debug log.</summary>
-    private void Record(RouteContext route)
+    /// <summary>After the lock, for the decisions from <paramref name="first"/> on: the winners' indexes, hit counts, sessions, span events and the debug log.</summary>
+    private void Record(RouteContext route, int first)
     {
-        if (ReferenceEquals(route, RouteContext.None))
+        for (var d = first; d < route.Decisions.Count; d++)
         {
-            return;
-        }
-
-        foreach (var decision in route.Decisions)
-        {
-            if (decision.Recorded)
-            {
-                continue;
-            }
-
-            decision.Recorded = true;
+            var decision = route.Decisions[d];
             var winner = decision.WinnerCandidate;
             var index = PrefixesOf(decision.Winner);
             index.RecordHit(winner.MatchedTokens, route.PromptTokens);

@@ -4,9 +4,6 @@ namespace MlcAspire.Router.Scheduling;
 /// <param name="Candidates">Every engine that qualified, in the order scanned.</param>
 public sealed record RouteDecision(EngineSelection Selection, EngineState Winner, RouteReason Reason, int PromptTokens, RouteCandidate[] Candidates)
 {
-    /// <summary>Set once the scheduler recorded it (index, session, span, log), so a pair's second pick does not record the first again.</summary>
-    internal bool Recorded { get; set; }
-
     public RouteCandidate WinnerCandidate => Array.Find(Candidates, c => c.Engine == Winner);
 
     /// <summary><c>engine-0:matched=1024,load=2;engine-1:matched=0,load=1</c>: compact enough for a span tag and a log line.</summary>

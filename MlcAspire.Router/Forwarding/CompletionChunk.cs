@@ -4,7 +4,7 @@ namespace MlcAspire.Router.Forwarding;
 /// What the relay needs to know about one engine SSE chunk, read with a forward-only <see cref="Utf8JsonReader"/>
 /// scan so the chunk itself can pass to the client as the engine's bytes (no per-chunk JSON round trip, mlc-protocol.md W15).
 /// </summary>
-public readonly record struct ChoiceSummary(int Index, int TextLength, string? FinishReason);
+public readonly record struct ChoiceSummary(int Index, string Text, string? FinishReason);
 
 public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool IsError)
 {
@@ -58,7 +58,8 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
 
     private static ChoiceSummary ReadChoice(ref Utf8JsonReader reader)
     {
-        int index = 0, textLength = 0;
+        var index = 0;
+        var text = "";
         string? finishReason = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -70,7 +71,7 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             else if (reader.ValueTextEquals("text"u8))
             {
                 reader.Read();
-                textLength = reader.TokenType == JsonTokenType.String ? reader.GetString()!.Length : 0;
+                text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
@@ -84,6 +85,6 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             }
         }
 
-        return new ChoiceSummary(index, textLength, finishReason);
+        return new ChoiceSummary(index, text, finishReason);
     }
 }

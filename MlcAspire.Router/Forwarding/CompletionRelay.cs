@@ -13,10 +13,12 @@ namespace MlcAspire.Router.Forwarding;
 /// 3. Relay the engine's chunks, re-arming the idle timeout on every read; or, for a non-streaming client, read the
 ///    engine's own non-streamed answer within <see cref="RouterOptions.CompletionTimeout"/>.
 /// 4. <c>finish_reason: "preempt"</c> drops the attempt; after a backoff a new attempt starts (bounded), and text
-///    already sent is skipped (<see cref="RetryDeduplicator"/>).
+///    already sent is skipped (<see cref="RetryDeduplicator"/>); a retry whose text differs from it ends the stream
+///    with a <c>retry_diverged</c> error event instead.
 /// 5. A failure after the stream started is one <c>data: {"error":…}</c> event with no <c>[DONE]</c>. An engine
-///    fault before any byte reached the client is retried once, as a new attempt that the scheduler sends elsewhere
-///    (the failed engine's circuit counted the fault and the rotation moved past it); never after the first byte.
+///    fault whose request provably never reached the engine (<see cref="EngineFailure.BeforeRequestSent"/>) is retried
+///    once, as a new attempt that the scheduler sends elsewhere (the failed engine's circuit counted the fault and the
+///    rotation moved past it). Nothing else is: once a POST went out the engine may still be computing it.
 /// </remarks>
 public sealed class CompletionRelay(
     ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability,
@@ -136,10 +138,13 @@ public sealed class CompletionRelay(
         }
     }
 
-    /// <summary>An engine fault (not the request's, not the client's) with nothing sent yet may be retried, once.</summary>
+    /// <summary>
+    /// An engine fault (not the request's, not the client's) that provably started no engine work, with nothing sent to
+    /// the client yet, may be retried, once.
+    /// </summary>
     private static bool CanRetryFault(HttpContext context, EngineFailure failure, ref bool retried)
     {
-        if (retried || context.Response.HasStarted || !failure.IsEngineFault)
+        if (retried || context.Response.HasStarted || failure is not { IsEngineFault: true, BeforeRequestSent: true })
         {
             return false;
         }
@@ -157,11 +162,22 @@ public sealed class CompletionRelay(
             {
                 deduplicator.RecordSent(chunk);
                 await SseResponse.WriteEventAsync(context, payload, cancellationToken);
+                return null;
             }
-            else if (deduplicator.Rewrite(payload.Span) is { } rewritten)
+
+            var rewritten = deduplicator.Rewrite(payload.Span);
+            if (deduplicator.Diverged)
+            {
+                return new EngineFailure(EngineCallError.RetryDiverged,
+                    $"{start.Response!.Engine.Name} preempted this completion, and its restart did not repeat the text already sent; the stream ends here rather than splice two texts.");
+            }
+
+            if (rewritten is not null)
             {
                 await SseResponse.WriteEventAsync(context, rewritten, cancellationToken);
             }
+
+            return null;
         }, cancellationToken);
         if (result != AttemptResult.Completed)
         {
@@ -227,11 +243,12 @@ public sealed class CompletionRelay(
     }
 
     /// <summary>
-    /// Reads an engine's stream to <c>[DONE]</c>, handing every completion chunk to <paramref name="onChunk"/>. An error
+    /// Reads an engine's stream to <c>[DONE]</c>, handing every completion chunk to <paramref name="onChunk"/>, whose
+    /// failure, when it returns one, ends the attempt. An error
     /// event, a preempt, a stream that ends early, a malformed chunk or a transport fault ends the attempt instead.
     /// </summary>
     private async Task<AttemptResult> ReadEngineStreamAsync(
-        CompletionStart start, Func<ReadOnlyMemory<byte>, CompletionChunk, ValueTask> onChunk, CancellationToken cancellationToken)
+        CompletionStart start, Func<ReadOnlyMemory<byte>, CompletionChunk, ValueTask<EngineFailure?>> onChunk, CancellationToken cancellationToken)
     {
         var response = start.Response!;
         var timeout = start.GenerationTimeout!;
@@ -256,7 +273,10 @@ public sealed class CompletionRelay(
                     return AttemptResult.Preemption;
                 }
 
-                await onChunk(payload, chunk);
+                if (await onChunk(payload, chunk) is { } failure)
+                {
+                    return AttemptResult.Failed(failure);
+                }
             }
 
             return reader switch

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 
 namespace MlcAspire.Router.Forwarding;
@@ -11,7 +10,6 @@ namespace MlcAspire.Router.Forwarding;
 public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvider, ILogger<EngineClient> logger)
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
-    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
     /// <summary>
     /// POSTs <paramref name="body"/> and returns the open response once its headers arrived with a 2xx status, or a
@@ -21,11 +19,8 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
         EngineState engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         var telemetry = EngineCallTelemetry.Start(timeProvider, path, engine, role, requestId, body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path))
-        {
-            Content = new ReadOnlyMemoryContent(body.Json),
-        };
-        request.Content.Headers.ContentType = JsonMediaType;
+        var content = new EngineRequestContent(body.Json);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path)) { Content = content };
 
         HttpResponseMessage? response = null;
         try
@@ -46,7 +41,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
             response?.Dispose();
-            return Fail(Classify(ex, engine, path, timeout, cancellationToken));
+            return Fail(Classify(ex, engine, path, timeout, cancellationToken, requestWritten: content.Written));
         }
 
         EngineResponse Fail(EngineFailure failure)
@@ -96,16 +91,25 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     }
 
     /// <summary>Turns a transport exception into the failure the client should see.</summary>
-    public static EngineFailure Classify(Exception ex, EngineState engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken)
+    /// <param name="requestWritten">
+    /// Whether the request's body went whole to the connection. When it did not, or the connection could not even be
+    /// made, the engine provably never read the request (<see cref="EngineFailure.BeforeRequestSent"/>).
+    /// </param>
+    public static EngineFailure Classify(
+        Exception ex, EngineState engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken, bool requestWritten = true)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return EngineFailure.Canceled;
         }
 
-        return timeout.TimedOut
+        var failure = timeout.TimedOut
             ? new EngineFailure(EngineCallError.Timeout, $"{engine.Name} did not answer {path} in time.")
             : new EngineFailure(EngineCallError.Transport, $"{engine.Name} could not be reached for {path}: {ex.Message}");
+        return failure with
+        {
+            BeforeRequestSent = !requestWritten || ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError },
+        };
     }
 
     /// <summary>Reads a response body up to <paramref name="maxBytes"/>; <c>Complete</c> is false when it is longer.</summary>

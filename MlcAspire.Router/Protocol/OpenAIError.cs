@@ -26,6 +26,7 @@ public sealed record OpenAIError(
         EngineCallError.PreemptRetriesExhausted => "preempted",
         EngineCallError.NoHealthyEngine => "no_healthy_engine",
         EngineCallError.InvalidWindow => "invalid_kv_window",
+        EngineCallError.RetryDiverged => "retry_diverged",
         _ => "canceled",
     };
 }

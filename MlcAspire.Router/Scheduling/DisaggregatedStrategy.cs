@@ -113,7 +113,7 @@ internal sealed class DisaggregatedStrategy(
                 // D may park the id just as the timeout fires, its answer lost: step 6 settles that case.
                 var (body, failure) = await client.PostForJsonAsync(
                     decode.Engine, PrepRecvPath, DecodeRole, id, request.CreateEngineBody(id, ("end", end)), timeout, CancellationToken.None);
-                unsettled = failure?.Error is EngineCallError.Timeout or EngineCallError.Transport;
+                unsettled = failure is { Error: EngineCallError.Timeout or EngineCallError.Transport, BeforeRequestSent: false };
                 if (cancellationToken.IsCancellationRequested)
                 {
                     parked = failure is null;

@@ -37,8 +37,8 @@ public sealed class HandoffDisconnectTests(HandoffFaultsFixture fixture) : IClas
         var decode = fixture.World.Engines[2];
         using var router = fixture.TimedOutPrepRecvRouter.CreateHttpClient("router");
 
-        // Each attempt's prep_recv parks at once and answers only after the router's timeout: the attempt and its retry
-        // both time out with their windows parked on engine-2, and the client gets the timeout.
+        // The prep_recv parks at once and answers only after the router's timeout: it times out with its window parked
+        // on engine-2 (not retried: the engine got it), and the client gets the timeout.
         var outcome = await StreamAsync(router, StreamBody(Tokens(40, seed: 4), maxTokens: 8), Token);
 
         Assert.True(outcome.Status == 504 && outcome.ErrorCode == "engine_timeout", outcome.ToString());

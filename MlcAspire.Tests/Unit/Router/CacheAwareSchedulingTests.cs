@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Protocol;
@@ -12,7 +11,7 @@ public sealed class CacheAwareSchedulingTests
     [Fact]
     public void Acquire_CacheAware_SendsAConversationsNextTurnWhereItsPrefixIs()
     {
-        var scheduler = Create(RoutingPolicy.CacheAware, EngineRole.Both, EngineRole.Both, EngineRole.Both);
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Both, EngineRole.Both, EngineRole.Both);
         var firstTurn = Tokens(0, 600);
         string first;
         using (var lease = scheduler.Acquire(EngineSelection.Any, route: Route(scheduler, firstTurn))!)
@@ -34,7 +33,7 @@ public sealed class CacheAwareSchedulingTests
     [Fact]
     public void Acquire_LeastLoaded_IgnoresThePrefixAndRotates()
     {
-        var scheduler = Create(RoutingPolicy.LeastLoaded, EngineRole.Both, EngineRole.Both);
+        var scheduler = TestSchedulers.Create(RoutingPolicy.LeastLoaded, EngineRole.Both, EngineRole.Both);
         var prompt = Tokens(0, 600);
 
         var picks = Enumerable.Range(0, 4).Select(_ =>
@@ -49,7 +48,7 @@ public sealed class CacheAwareSchedulingTests
     [Fact]
     public void AcquirePair_RecordsBothDecisions_AndTheDecodeEngineHoldsThePrompt()
     {
-        var scheduler = Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);
         var route = Route(scheduler, Tokens(0, 320));
 
         var (decode, prefill) = scheduler.AcquirePair(route)!.Value;
@@ -66,7 +65,7 @@ public sealed class CacheAwareSchedulingTests
     [Fact]
     public void Correct_AReportShorterThanPredicted_ForgetsWhatTheEngineEvictedBeforeIt()
     {
-        var scheduler = Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode);
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode);
         var stale = Route(scheduler, Tokens(50_000, 160));
         scheduler.Acquire(EngineSelection.Decode, route: stale)!.Dispose();
         var prompt = Tokens(0, 320);
@@ -91,11 +90,4 @@ public sealed class CacheAwareSchedulingTests
     }
 
     private static int[] Tokens(int start, int count) => [.. Enumerable.Range(start, count)];
-
-    private static EngineScheduler Create(RoutingPolicy policy, params EngineRole[] roles) =>
-        new(Options.Create(new RouterOptions
-        {
-            Model = "m",
-            Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role, PeStart = i })],
-        }), Options.Create(new RouterReliabilityOptions()), TimeProvider.System, Options.Create(new RoutingOptions { RoutingPolicy = policy }));
 }

@@ -81,16 +81,7 @@ public sealed class EngineHealthTests
     [Fact]
     public void Scheduler_SkipsAnEngineWhoseCircuitIsOpen_AndAPairWithAnOpenMember()
     {
-        var scheduler = new EngineScheduler(Options.Create(new RouterOptions
-        {
-            Model = "m",
-            Engines =
-            [
-                new EngineConfig { Name = "engine-0", Role = EngineRole.Prefill, PeStart = 0 },
-                new EngineConfig { Name = "engine-1", Role = EngineRole.Decode, PeStart = 1 },
-                new EngineConfig { Name = "engine-2", Role = EngineRole.Decode, PeStart = 2 },
-            ],
-        }), Options.Create(new RouterReliabilityOptions()), _time);
+        var scheduler = TestSchedulers.Create(_time, RouterMode.Disagg, EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);
 
         scheduler.Engines[1].Health.Trip("down");
         using (var decode = scheduler.Acquire(EngineSelection.Decode))
@@ -113,12 +104,7 @@ public sealed class EngineHealthTests
     [Fact]
     public void Scheduler_RoundRobinWithEveryEngineOut_SaysNoEngineIsHealthy()
     {
-        var scheduler = new EngineScheduler(Options.Create(new RouterOptions
-        {
-            Mode = RouterMode.RoundRobin,
-            Model = "m",
-            Engines = [new EngineConfig { Name = "engine-0", Role = EngineRole.Both }, new EngineConfig { Name = "engine-1", Role = EngineRole.Both }],
-        }), Options.Create(new RouterReliabilityOptions()), _time);
+        var scheduler = TestSchedulers.Create(_time, RouterMode.RoundRobin, EngineRole.Both, EngineRole.Both);
 
         scheduler.Engines[0].Health.Trip("down");
         Assert.Null(scheduler.Unavailability);
@@ -150,15 +136,7 @@ public sealed class EngineHealthTests
     [Fact]
     public void Scheduler_PrefersAnEngineWhoseLastCallDidNotFail_EvenWhenItIsMoreLoaded()
     {
-        var scheduler = new EngineScheduler(Options.Create(new RouterOptions
-        {
-            Model = "m",
-            Engines =
-            [
-                new EngineConfig { Name = "engine-0", Role = EngineRole.Both, PeStart = 0 },
-                new EngineConfig { Name = "engine-1", Role = EngineRole.Both, PeStart = 1 },
-            ],
-        }), Options.Create(new RouterReliabilityOptions()), _time);
+        var scheduler = TestSchedulers.Create(_time, RouterMode.Disagg, EngineRole.Both, EngineRole.Both);
         using var busy = scheduler.Acquire(EngineSelection.Any);
         var other = scheduler.Engines.Single(e => e != busy!.Engine);
 

@@ -103,10 +103,5 @@ public sealed class EngineSchedulerTests
         Assert.Null(scheduler.Acquire(EngineSelection.Prefill));
     }
 
-    private static EngineScheduler Create(params EngineRole[] roles) =>
-        new(Options.Create(new RouterOptions
-        {
-            Model = "m",
-            Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role, PeStart = i })],
-        }), Options.Create(new RouterReliabilityOptions()), TimeProvider.System);
+    private static EngineScheduler Create(params EngineRole[] roles) => TestSchedulers.Create(TimeProvider.System, RouterMode.Disagg, roles);
 }

@@ -31,7 +31,9 @@ internal sealed class PrefixPreset : IPreset
 
     public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
     {
-        var (sessions, turns, rounds) = context.Options.Scale >= 1 ? (64, 8, 2) : (Math.Max(4, (int)(64 * context.Options.Scale)), 3, 1);
+        // --scale shrinks the job too: fewer sessions (and below 0.5 fewer turns, one round) for a quick look.
+        var scale = Math.Min(1, context.Options.Scale);
+        var (sessions, turns, rounds) = (Math.Max(4, (int)(64 * scale)), scale >= 0.5 ? 8 : 3, scale >= 1 ? 2 : 1);
         var shared = new SessionWorkload(sessions, turns, SharedPrefixes: 8, SystemTokens: 1500, FirstUserTokens: 500,
             ReplyTokens: 32, UserTokens: 100, OutputTokens: 32, SharePrefixes: true);
         await using (var topology = await context.StartTopologyAsync("prefix",

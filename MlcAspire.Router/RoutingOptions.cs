@@ -38,6 +38,9 @@ public sealed class RoutingOptions
     [Required]
     public string SessionHeader { get; set; } = "X-Session-Id";
 
+    /// <summary>Longest session id used for affinity; a longer one is ignored, so remembered sessions stay small (under 30 MiB at the default cap).</summary>
+    public const int MaxSessionIdLength = 128;
+
     /// <summary>Sessions remembered; the least recently used is forgotten beyond it.</summary>
     [Range(0, 10_000_000)]
     public int MaxSessions { get; set; } = 100_000;

@@ -43,7 +43,9 @@ public static class CompletionsApi
         }
 
         completion.PinSeed();
-        completion.SessionId = request.Headers[services.Routing.Value.SessionHeader].FirstOrDefault();
+        completion.SessionId = request.Headers[services.Routing.Value.SessionHeader].FirstOrDefault() is { Length: <= RoutingOptions.MaxSessionIdLength } session
+            ? session
+            : null;
         if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
         {
             completion.UseTokens(services.Tokenizer.Encode(text));

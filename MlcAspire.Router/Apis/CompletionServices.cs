@@ -6,4 +6,5 @@ public sealed record CompletionServices(
     IPromptTokenizer Tokenizer,
     CompletionRelay Relay,
     IOptions<RouterOptions> Options,
+    IOptions<RoutingOptions> Routing,
     ILogger<CompletionServices> Logger);

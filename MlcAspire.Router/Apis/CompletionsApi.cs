@@ -56,9 +56,15 @@ public static class CompletionsApi
         HandleAsync(request, services, "messages", body =>
         {
             var (chat, error) = ChatRequestParser.Parse(body, services.Options.Value.Model);
-            return chat is not null && services.Strategy.RequiresPromptTokens
+            if (chat is null || !services.Strategy.RequiresPromptTokens)
+            {
+                return (chat, error);
+            }
+
+            // A handoff needs the rendered conversation as its prompt; cache-aware routing only its token ids.
+            return services.Options.Value.Mode == RouterMode.Disagg
                 ? ChatRequestParser.Render(chat, services.Tokenizer.ConversationTemplate, services.Tokenizer.Encode)
-                : (chat, error);
+                : (ChatRequestParser.WithRoutingTokens(chat, services.Tokenizer.ConversationTemplate, services.Tokenizer.Encode), null);
         }, cancellationToken);
 
     private static async Task<Results<CompletionResult, OpenAIErrorResult>> HandleAsync(
@@ -75,12 +81,15 @@ public static class CompletionsApi
         }
 
         var (completion, error) = parse(body);
-        return completion is null ? Error(services, error!) : Admit(completion, promptField, services);
+        return completion is null ? Error(services, error!) : Admit(request, completion, promptField, services);
     }
 
-    private static Results<CompletionResult, OpenAIErrorResult> Admit(CompletionRequest completion, string promptField, CompletionServices services)
+    private static Results<CompletionResult, OpenAIErrorResult> Admit(HttpRequest request, CompletionRequest completion, string promptField, CompletionServices services)
     {
         completion.PinSeed();
+        completion.SessionId = request.Headers[services.Routing.Value.SessionHeader].FirstOrDefault() is { Length: <= RoutingOptions.MaxSessionIdLength } session
+            ? session
+            : null;
         if (completion.PromptTokens is { } tokens && services.Tokenizer.ContextWindowSize is { } window && tokens.Count >= window)
         {
             return Error(services, RequestError.Invalid(

@@ -100,6 +100,28 @@ public static class ChatRequestParser
         }, null);
     }
 
+    /// <summary>
+    /// Sets <paramref name="chat"/>'s prompt token ids, for a routing policy that matches prompts (cache-aware), to the
+    /// rendered conversation's; the request itself still goes to an engine's chat endpoint. Without a template, or for a
+    /// conversation the template cannot render (the engine will say why), the request is routed without them.
+    /// </summary>
+    public static CompletionRequest WithRoutingTokens(CompletionRequest chat, ConversationTemplate? template, Func<string, IReadOnlyList<int>> encode)
+    {
+        if (template is not null)
+        {
+            try
+            {
+                chat.UseTokens(template.Tokenize(template.Render(chat.Messages!), encode));
+            }
+            catch (ArgumentException)
+            {
+                // A role the template lacks: the engine answers the request with its own 400.
+            }
+        }
+
+        return chat;
+    }
+
     private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel)
     {
         if (node is not JsonObject body)

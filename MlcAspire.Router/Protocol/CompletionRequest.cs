@@ -68,6 +68,9 @@ public sealed class CompletionRequest
     /// </summary>
     public IReadOnlyList<int>? PromptTokens { get; private set; }
 
+    /// <summary>The client's session id (the configured session header), for session affinity; null when none was sent.</summary>
+    public string? SessionId { get; set; }
+
     /// <summary>
     /// Gives a request without a <c>seed</c> one, random per request. A preempted request is retried from scratch and
     /// the relay drops the text the client already has (<see cref="RetryDeduplicator"/>); that is exact only if every
@@ -81,6 +84,9 @@ public sealed class CompletionRequest
             _fields = null;
         }
     }
+
+    /// <summary>A relayed chat request's token ids are for routing only: its engine renders the conversation itself.</summary>
+    private bool WritesPromptTokens => PromptTokens is not null && !(Operation == CompletionOperation.Chat && !RenderedChat);
 
     /// <summary>Replaces a text prompt by its token ids in engine bodies, so every engine of a handoff sees the same tokens.</summary>
     public void UseTokens(IReadOnlyList<int> tokens)
@@ -152,9 +158,9 @@ public sealed class CompletionRequest
 
     private (string Key, byte[] Value)[] SerializeFields() =>
     [
-        .. Body.Where(field => field.Key != "prompt" || PromptTokens is null)
+        .. Body.Where(field => field.Key != "prompt" || !WritesPromptTokens)
             .Select(field => (field.Key, JsonSerializer.SerializeToUtf8Bytes(field.Value, RouterJsonContext.Default.JsonNode))),
-        .. PromptTokens is { } tokens ? [("prompt", SerializeTokens(tokens))] : Array.Empty<(string, byte[])>(),
+        .. PromptTokens is { } tokens && WritesPromptTokens ? [("prompt", SerializeTokens(tokens))] : Array.Empty<(string, byte[])>(),
     ];
 
     private static byte[] SerializeTokens(IReadOnlyList<int> tokens)

@@ -11,6 +11,10 @@ internal sealed class ModelPromptTokenizer(IOptions<RouterOptions> options) : IP
 {
     private readonly Lazy<MlcModel?> _model = new(() => Directory.Exists(options.Value.Model) ? MlcModel.Load(options.Value.Model) : null);
 
+    /// <summary>Whether <paramref name="model"/> is a model directory whose tokenizer the router can load.</summary>
+    public static bool IsAvailable(string model) =>
+        File.Exists(Path.Combine(model, MlcModel.ConfigFileName)) && File.Exists(Path.Combine(model, MlcModel.TokenizerFileName));
+
     public int? ContextWindowSize => _model.Value?.Config.ContextWindowSize is > 0 and var size ? size : null;
 
     public Models.Chat.ConversationTemplate? ConversationTemplate => _model.Value?.Config.ConversationTemplate;

@@ -11,15 +11,15 @@ public sealed class ResponseShaperTests
     [Fact]
     public void RenderedChat_CompletionChunks_BecomeChatChunks_RoleFirst_UsageOnlyWhenAsked()
     {
-        var shaper = new ResponseShaper(Rendered("""{"messages":[{"role":"user","content":"hi"}],"n":2,"stream":true}"""), "chatcmpl-c", "m");
+        var shaper = new ResponseShaper(Rendered("""{"messages":[{"role":"user","content":"hi"}],"stream":true}"""), "chatcmpl-c", "m");
 
         var first = Shape(shaper, """{"id":"e","object":"text_completion","created":5,"model":"m","choices":[{"index":0,"text":"He","finish_reason":null,"logprobs":null}],"usage":null}""");
-        var last = Shape(shaper, """{"id":"e","object":"text_completion","created":5,"model":"m","choices":[{"index":1,"text":"y","finish_reason":"stop","logprobs":null}],"usage":null}""");
+        var last = Shape(shaper, """{"id":"e","object":"text_completion","created":5,"model":"m","choices":[{"index":0,"text":"y","finish_reason":"stop","logprobs":null}],"usage":null}""");
         var usage = Shape(shaper, """{"id":"e","object":"text_completion","created":5,"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5,"extra":{"ttft_s":1}}}""");
 
         Assert.Equal(2, first.Count);
         Assert.Equal("chat.completion.chunk", first[0]["object"]!.GetValue<string>());
-        Assert.Equal(["assistant", "assistant"], first[0]["choices"]!.AsArray().Select(c => c!["delta"]!["role"]!.GetValue<string>()));
+        Assert.Equal("""{"role":"assistant","content":""}""", Assert.Single(first[0]["choices"]!.AsArray())!["delta"]!.ToJsonString());
         Assert.Equal("chatcmpl-c", first[1]["id"]!.GetValue<string>());
         Assert.Equal("He", first[1]["choices"]![0]!["delta"]!["content"]!.GetValue<string>());
         Assert.Equal("stop", Assert.Single(last)["choices"]![0]!["finish_reason"]!.GetValue<string>());

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using MlcAspire.Contracts;
 using MlcAspire.ReferenceEngine.Protocol;
 using MlcAspire.ReferenceEngine.Serving;
 
@@ -24,7 +25,7 @@ internal sealed class ChatCompletionShape(ChatCompletionRequest request, Prepare
             var finished = delta.FinishReason is not null && finishReasons[delta.Index] is null;
             if (finished)
             {
-                finishReasons[delta.Index] = prepared.UsesFunctionCalling ? "tool_calls" : delta.FinishReason;
+                finishReasons[delta.Index] = prepared.UsesFunctionCalling ? FinishReasons.ToolCalls : delta.FinishReason;
             }
 
             if (!finished && delta.Text.Length == 0)
@@ -55,7 +56,7 @@ internal sealed class ChatCompletionShape(ChatCompletionRequest request, Prepare
             {
                 // MLC parses the text as Python calls; this engine's model never writes one, so its text is reported as MLC
                 // reports text that does not parse.
-                (message, finish) = (ChatMessageBody.Assistant(InvalidCallText), "error");
+                (message, finish) = (ChatMessageBody.Assistant(InvalidCallText), FinishReasons.Error);
             }
 
             answer.Add(new ChatChoice(finish, i, message, request.Logprobs ? new ChatLogprobs([.. choices.Logprobs[i].Select(ToTokenLogprob)]) : null));

@@ -6,4 +6,6 @@ public sealed record CompletionServices(
     IPromptTokenizer Tokenizer,
     CompletionRelay Relay,
     IOptions<RouterOptions> Options,
+    IOptions<RequestLimitsOptions> Limits,
+    TimeProvider TimeProvider,
     ILogger<CompletionServices> Logger);

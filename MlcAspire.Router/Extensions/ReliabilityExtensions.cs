@@ -18,6 +18,7 @@ public static class ReliabilityExtensions
         builder.Services.AddSingleton<IValidateOptions<ReliabilityOptions>, ReliabilityOptionsValidator>();
 
         builder.Services.AddSingleton<AdmissionGate>();
+        builder.Services.AddSingleton<BodyBudget>();
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService<EngineHealthProbe>();
 

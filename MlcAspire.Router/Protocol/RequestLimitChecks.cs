@@ -46,7 +46,7 @@ internal static class RequestLimitChecks
         };
         return n * perChoice > limits.MaxOutputTokens
             ? RequestError.Invalid(
-                $"'n' × 'max_tokens' asks for {n * perChoice} tokens (max_tokens counted up to the context window); the limit is {limits.MaxOutputTokens}.", "n")
+                $"'n' times 'max_tokens' asks for {n * perChoice} tokens (max_tokens counted up to the context window); the limit is {limits.MaxOutputTokens}.", "n")
             : null;
     }
 

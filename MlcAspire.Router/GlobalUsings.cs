@@ -1,5 +1,6 @@
 global using System.Text.Json;
 global using System.Text.Json.Nodes;
+global using MlcAspire.Contracts;
 global using MlcAspire.Router.Forwarding;
 global using MlcAspire.Router.Health;
 global using MlcAspire.Router.Protocol;

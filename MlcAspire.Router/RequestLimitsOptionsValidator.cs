@@ -13,10 +13,7 @@ internal sealed class RequestLimitsOptionsValidator(IOptions<RouterOptions> rout
                 + $"{RouterOptions.SectionName}:{nameof(RouterOptions.MaxRequestBodyBytes)} ({routerOptions.Value.MaxRequestBodyBytes}), or a body at the limit could never be admitted.");
         }
 
-        if (ReliabilityOptionsValidator.Check(key, nameof(options.BodyReadTimeout), options.BodyReadTimeout) is { } timeout)
-        {
-            failures.Add(timeout);
-        }
+        TimerRange.Validate(failures, [($"Limits:{nameof(options.BodyReadTimeout)}", options.BodyReadTimeout)]);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

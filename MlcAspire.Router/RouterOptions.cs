@@ -20,7 +20,7 @@ public sealed class RouterOptions
 
     [Required]
     [MinLength(1)]
-    public List<EngineOptions> Engines { get; set; } = [];
+    public List<EngineConfig> Engines { get; set; } = [];
 
     /// <summary>Largest completion body accepted (413 beyond); a full context window of text is far smaller.</summary>
     [Range(1024, int.MaxValue)]

@@ -60,8 +60,8 @@ internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOp
             }
         }
 
-        foreach (var (timeout, value) in new[]
-        {
+        TimerRange.Validate(failures,
+        [
             (nameof(options.PreemptBackoff), options.PreemptBackoff),
             (nameof(options.PrepRecvTimeout), options.PrepRecvTimeout),
             (nameof(options.RemoteSendTimeout), options.RemoteSendTimeout),
@@ -69,17 +69,7 @@ internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOp
             (nameof(options.IdleTimeout), options.IdleTimeout),
             (nameof(options.CompletionTimeout), options.CompletionTimeout),
             (nameof(options.ReleaseTimeout), options.ReleaseTimeout),
-        })
-        {
-            if (value < TimeSpan.Zero || (value == TimeSpan.Zero && timeout != nameof(options.PreemptBackoff)))
-            {
-                failures.Add($"{key}:{timeout} must be positive.");
-            }
-            else if (value > ReliabilityOptionsValidator.MaxTimeout)
-            {
-                failures.Add($"{key}:{timeout} must be at most {ReliabilityOptionsValidator.MaxTimeout} (the longest .NET timer).");
-            }
-        }
+        ], zeroAllowed: nameof(options.PreemptBackoff));
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

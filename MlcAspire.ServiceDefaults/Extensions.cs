@@ -26,6 +26,15 @@ public static class Extensions
     /// <summary>The liveness path: answers as long as the process can serve HTTP.</summary>
     public const string AlivenessEndpointPath = "/alive";
 
+    /// <summary>The tag of the checks <c>/alive</c> runs: the process is up. Nothing else belongs there.</summary>
+    public const string LivenessTag = "live";
+
+    /// <summary>
+    /// The tag of a service's readiness checks (can it serve its requests now?). <c>/health</c> runs them with every other
+    /// check, so Aspire's <c>WaitFor</c>, the dashboard and an orchestrator's readiness probe see them; <c>/alive</c> does not.
+    /// </summary>
+    public const string ReadinessTag = "ready";
+
     /// <summary>The prefix of every ActivitySource and Meter the solution's own code creates.</summary>
     public const string TelemetryPrefix = "MlcAspire.";
 
@@ -131,7 +140,7 @@ public static class Extensions
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LivenessTag]);
 
         return builder;
     }
@@ -143,7 +152,10 @@ public static class Extensions
     public static IEndpointConventionBuilder MapPrometheusMetrics(this WebApplication app, string path = "/metrics") =>
         app.MapPrometheusScrapingEndpoint(path);
 
-    /// <summary>Maps <c>/health</c> (every check) and <c>/alive</c> (checks tagged "live").</summary>
+    /// <summary>
+    /// Maps <c>/health</c> (every check: liveness and the <see cref="ReadinessTag"/> checks) and <c>/alive</c> (only the
+    /// <see cref="LivenessTag"/> checks).
+    /// </summary>
     /// <remarks>
     /// The template maps these only in Development. MlcAspire maps them in every environment: the AppHost's
     /// runner waits on them before it wires a resource, and orchestrators probe them the same way. They
@@ -155,7 +167,7 @@ public static class Extensions
 
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
-            Predicate = check => check.Tags.Contains("live")
+            Predicate = check => check.Tags.Contains(LivenessTag)
         });
 
         return app;

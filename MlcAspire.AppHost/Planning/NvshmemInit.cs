@@ -4,7 +4,7 @@ using System.Text;
 namespace MlcAspire.AppHost.Planning;
 
 /// <summary>
-/// An engine's <c>MLC_NVSHMEM_INIT_CONFIG_JSON_STR</c> (spec §1.5) short of the uid, which exists only once the
+/// An engine's <c>MLC_NVSHMEM_INIT_CONFIG_JSON_STR</c> (mlc-protocol.md §1.5) short of the uid, which exists only once the
 /// helper process of the world has produced it at run time.
 /// </summary>
 internal sealed record NvshmemInit(int Npes, int PeStart)

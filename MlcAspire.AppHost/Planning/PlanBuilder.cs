@@ -1,5 +1,6 @@
 using System.Globalization;
 using MlcAspire.AppHost.Topology;
+using MlcAspire.Contracts;
 
 namespace MlcAspire.AppHost.Planning;
 
@@ -13,7 +14,7 @@ internal static class PlanBuilder
     public const string EngineHealthPath = "/v1/models";
     public const string RouterHealthPath = "/health";
 
-    /// <summary>MLC's fixed engine overrides (spec §1.2): <c>spec_draft_length=0</c> because its default is 0, not None.</summary>
+    /// <summary>MLC's fixed engine overrides (mlc-protocol.md §1.2): <c>spec_draft_length=0</c> because its default is 0, not None.</summary>
     public const string MlcOverrides = "gpu_memory_utilization=0.8;spec_draft_length=0";
 
     /// <summary>
@@ -26,7 +27,7 @@ internal static class PlanBuilder
     public const string RouterModelVariable = "Router__Model";
 
     /// <summary>
-    /// The router's time to stop after SIGTERM: its default drain (the router's <c>ReliabilityOptions.DrainTimeout</c>,
+    /// The router's time to stop after SIGTERM: its default drain (the router's <c>RouterReliabilityOptions.DrainTimeout</c>,
     /// 20 s, docs/reliability.md), the 5 s its host adds to shut down after the drain, and a margin. Killing it sooner
     /// would cut the streams its drain lets finish or end with a <c>shutting_down</c> event.
     /// </summary>
@@ -39,7 +40,7 @@ internal static class PlanBuilder
     private const string ContainerHost = "0.0.0.0";
 
     /// <summary>
-    /// Asks TVM for the NVSHMEM unique id exactly as MLC's router does (spec §1.5), prints it as one JSON line,
+    /// Asks TVM for the NVSHMEM unique id exactly as MLC's router does (mlc-protocol.md §1.5), prints it as one JSON line,
     /// and keeps this process (which hosts NVSHMEM's bootstrap root thread) alive until stdin closes.
     /// </summary>
     private const string MlcNvshmemUidScript =
@@ -58,7 +59,7 @@ internal static class PlanBuilder
             .Select(i => BuildEngine(options, paths, workingDirectory, i, starts[i], roles[i], disagg ? new NvshmemInit(starts[^1], starts[i]) : null))
             .ToList();
 
-        // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (spec §5.7 W13).
+        // MLC creates the uid even in round-robin mode, which then needs an NVSHMEM-enabled TVM (mlc-protocol.md W13).
         var helper = disagg ? BuildNvshmemHelper(options, paths) : null;
         return new AppPlan(engines, BuildRouter(options, paths, engines), helper, workingDirectory);
     }
@@ -103,7 +104,7 @@ internal static class PlanBuilder
                 ContainerPaths.Model(options.Model),
                 options.ModelLib is { } modelLib ? ContainerPaths.ModelLib(modelLib, options.Model, workingDirectory) : null)));
 
-        // spec §1.2 in order, with --enable-debug once (MLC passes it twice, spec §5.7 W13).
+        // mlc-protocol.md §1.2 in order, with --enable-debug once (MLC passes it twice, mlc-protocol.md W13).
         // A container sees only the GPUs it was given, numbered from 0, and the model where the image keeps it.
         List<string> ServeArgs(string bindHost, int device, string model, string? lib)
         {
@@ -139,7 +140,7 @@ internal static class PlanBuilder
             environment[ServiceDiscoveryKey(engine)] = engine.Endpoint.Url.ToString().TrimEnd('/');
         }
 
-        environment["Router__Mode"] = options.RouterMode == RouterMode.Disagg ? "disagg" : "round-robin";
+        environment["Router__Mode"] = RouterModeNames.Format(options.RouterMode);
         environment[RouterModelVariable] = options.Model;
         environment["Router__PdBalanceFactor"] = options.PdBalanceFactor.ToString("R", CultureInfo.InvariantCulture);
         foreach (var engine in engines)

@@ -57,7 +57,7 @@ internal sealed class AppRunner : IAsyncDisposable
         _resources = plan.Resources.ToDictionary(r => r.Name, r => new RunningResource(r, RecordStateChange), StringComparer.Ordinal);
 
         // One client for the runner's lifetime (a console host has no IHttpClientFactory). Probes go straight to the
-        // resources: no proxy from the environment can capture them (spec §5.7 W14).
+        // resources: no proxy from the environment can capture them (mlc-protocol.md W14).
         _probeClient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
     }
 

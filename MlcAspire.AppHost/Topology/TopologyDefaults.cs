@@ -1,3 +1,5 @@
+using MlcAspire.Contracts;
+
 namespace MlcAspire.AppHost.Topology;
 
 internal static class TopologyDefaults
@@ -13,7 +15,7 @@ internal static class TopologyDefaults
             _ => EngineRole.Both,
         })];
 
-    /// <summary>MLC's <c>device_id_starts</c>: the running sum of <c>--endpoint-num-gpus</c>, total last (spec §1.4).</summary>
+    /// <summary>MLC's <c>device_id_starts</c>: the running sum of <c>--endpoint-num-gpus</c>, total last (mlc-protocol.md §1.4).</summary>
     public static IReadOnlyList<int> DeviceStarts(TopologyOptions options)
     {
         var starts = new List<int>(options.EngineCount + 1) { 0 };

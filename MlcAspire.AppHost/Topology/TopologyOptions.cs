@@ -1,7 +1,9 @@
+using MlcAspire.Contracts;
+
 namespace MlcAspire.AppHost.Topology;
 
 /// <summary>
-/// The deployment to run: MLC's <c>mlc_llm router</c> options (spec §1.1) plus engine roles, engine kind,
+/// The deployment to run: MLC's <c>mlc_llm router</c> options (mlc-protocol.md §1.1) plus engine roles, engine kind,
 /// the Python command and an OTLP endpoint. Engine <c>i</c> is position <c>i</c> of every per-engine list.
 /// </summary>
 internal sealed record TopologyOptions

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using MlcAspire.Contracts;
 
 namespace MlcAspire.AppHost.Topology;
 
@@ -260,9 +261,8 @@ internal static class TopologyReader
         public RouterMode? Mode(string flag) => String(flag) switch
         {
             null => null,
-            "disagg" => RouterMode.Disagg,
-            "round-robin" => RouterMode.RoundRobin,
-            var text => Fail<RouterMode?>(flag, $"expects disagg or round-robin, got '{text}'", null),
+            var text when RouterModeNames.TryParse(text, out var mode) => mode,
+            var text => Fail<RouterMode?>(flag, $"expects {RouterModeNames.Disagg} or {RouterModeNames.RoundRobin}, got '{text}'", null),
         };
 
         public EngineKind? Kind(string flag) => String(flag) switch

@@ -1,8 +1,10 @@
+using MlcAspire.Contracts;
+
 namespace MlcAspire.AppHost.Topology;
 
 /// <summary>
 /// The cross-field rules of a topology. Each failure is one message that names the flag to fix; MLC's router
-/// checks only the list lengths (with an assert) and finds the rest per request or never (spec §5.7 W1, W11, W13).
+/// checks only the list lengths (with an assert) and finds the rest per request or never (mlc-protocol.md W1, W11, W13).
 /// </summary>
 internal static class TopologyValidator
 {
@@ -58,7 +60,7 @@ internal static class TopologyValidator
     {
         if (options.PdBalanceFactor is not (>= 0 and < 1) || double.IsNaN(options.PdBalanceFactor))
         {
-            // MLC lets f outside [0,1) through and the engine then dies on an ICHECK (spec §5.7 W11).
+            // MLC lets f outside [0,1) through and the engine then dies on an ICHECK (mlc-protocol.md W11).
             return $"--pd-balance-factor: {options.PdBalanceFactor} is outside [0, 1)";
         }
 

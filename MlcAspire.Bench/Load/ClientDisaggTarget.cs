@@ -5,7 +5,7 @@ namespace MlcAspire.Bench.Load;
 
 /// <summary>The engines' own prefill/decode handoff with no router: the client itself calls
 /// <c>prep_recv</c> on the decode engine, <c>remote_send</c> on the prefill engine and <c>start_generate</c> on the
-/// decode engine (spec §4). Its TTFT is the engines' prefill + KV transfer time, the baseline that the router's
+/// decode engine (mlc-protocol.md §4). Its TTFT is the engines' prefill + KV transfer time, the baseline that the router's
 /// disagg TTFT is compared with.</summary>
 internal sealed class ClientDisaggTarget(string name, string model, Uri prefillEngine, Uri decodeEngine, int decodePeStart, HttpClient http)
     : ILoadTarget
@@ -25,7 +25,7 @@ internal sealed class ClientDisaggTarget(string name, string model, Uri prefillE
     {
         var startedAt = Stopwatch.GetTimestamp();
         var user = $"bench-{Environment.ProcessId}-{Interlocked.Increment(ref _requestCount)}";
-        // At least one prompt token is left for the decode engine (spec §4.2: end < len).
+        // At least one prompt token is left for the decode engine (mlc-protocol.md §4.2: end < len).
         var end = spec.PromptTokens.Length - 1;
         try
         {
@@ -64,7 +64,7 @@ internal sealed class ClientDisaggTarget(string name, string model, Uri prefillE
         CompletionBody.Write(model, spec.PromptTokens, spec.MaxTokens, spec.Stream, json =>
         {
             json.WriteString("user", user);
-            // The MicroServing endpoints assign into debug_config, so it must be an object (spec §4.1).
+            // The MicroServing endpoints assign into debug_config, so it must be an object (mlc-protocol.md §4.1).
             json.WriteStartObject("debug_config");
             json.WriteEndObject();
             extra(json);

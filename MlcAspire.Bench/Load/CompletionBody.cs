@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace MlcAspire.Bench.Load;
 
-/// <summary>Writes a <c>CompletionRequest</c> body (spec §2.2), optionally with MicroServing fields (§4).</summary>
+/// <summary>Writes a <c>CompletionRequest</c> body (mlc-protocol.md §2.2), optionally with MicroServing fields (§4).</summary>
 internal static class CompletionBody
 {
     public static byte[] Write(string model, int[] prompt, int maxTokens, bool stream, Action<Utf8JsonWriter>? extra)

@@ -84,7 +84,7 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
     private AppPlan PlanEngines(string model, int engineCount, EngineSettings settings)
     {
         var plan = ArgumentPlanner.Plan(
-            [model, RouterModeFlag, "disagg", "--endpoint-num-gpus", .. Enumerable.Repeat("1", engineCount)], Readiness.FreePort);
+            [model, RouterModeFlag, RouterSpec.Disagg, "--endpoint-num-gpus", .. Enumerable.Repeat("1", engineCount)], Readiness.FreePort);
         return plan with { Engines = [.. plan.Engines.Select(engine => WithOverrides(engine, settings.ExtraOverrides).WithEnvironment(EngineEnvironment(engine, settings)))] };
     }
 

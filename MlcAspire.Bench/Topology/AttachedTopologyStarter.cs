@@ -18,7 +18,7 @@ internal sealed class AttachedTopologyStarter(IReadOnlyList<Uri> engines, IReadO
                               $"{TimingModelVariant.Describe(request.Engines.Timing)} {request.Engines.ExtraOverrides} to match.");
         }
 
-        // The model id is what the engines were started with (spec §2.6: /v1/models echoes the model argument).
+        // The model id is what the engines were started with (mlc-protocol.md §2.6: /v1/models echoes the model argument).
         var model = request.Model;
         if (engines.Count > 0)
         {

@@ -1,3 +1,5 @@
+using MlcAspire.Contracts;
+
 namespace MlcAspire.Bench.Topology;
 
 /// <summary>What a preset needs running: engines of one model and routers in front of all of them.</summary>
@@ -8,6 +10,6 @@ internal sealed record TopologyRequest(string Model, int EngineCount, IReadOnlyL
 /// <param name="Settings">Router settings beyond the defaults, as configuration keys (<c>Router:MaxInFlightPerEngine</c>).</param>
 internal sealed record RouterSpec(string Name, string Mode, double PdBalanceFactor = 0, IReadOnlyDictionary<string, string>? Settings = null)
 {
-    public const string RoundRobin = "round-robin";
-    public const string Disagg = "disagg";
+    public const string RoundRobin = RouterModeNames.RoundRobin;
+    public const string Disagg = RouterModeNames.Disagg;
 }

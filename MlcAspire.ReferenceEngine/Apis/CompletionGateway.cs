@@ -14,7 +14,7 @@ namespace MlcAspire.ReferenceEngine.Apis;
 
 /// <summary>
 /// What <c>/v1/completions</c> and <c>start_generate</c> share: validating a request against the model, handing it
-/// to the engine loop, and answering with a completion or an SSE stream shaped as MLC's (spec §2.2–2.5).
+/// to the engine loop, and answering with a completion or an SSE stream shaped as MLC's (mlc-protocol.md §2.2–2.5).
 /// </summary>
 internal sealed class CompletionGateway(
     EngineMailbox mailbox,

@@ -2,7 +2,7 @@ using MlcAspire.ReferenceEngine.Serving;
 
 namespace MlcAspire.ReferenceEngine.Apis;
 
-/// <summary><c>POST /v1/completions</c> (spec §2.2–2.5).</summary>
+/// <summary><c>POST /v1/completions</c> (mlc-protocol.md §2.2–2.5).</summary>
 internal static class CompletionsApi
 {
     public static RouteGroupBuilder MapCompletionsApi(this IEndpointRouteBuilder app)

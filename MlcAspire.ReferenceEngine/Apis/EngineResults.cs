@@ -4,7 +4,7 @@ using MlcAspire.ReferenceEngine.Protocol;
 
 namespace MlcAspire.ReferenceEngine.Apis;
 
-/// <summary>The error answers of spec §2.5, shaped exactly as an MLC engine sends them.</summary>
+/// <summary>The error answers of mlc-protocol.md §2.5, shaped exactly as an MLC engine sends them.</summary>
 internal static class EngineResults
 {
     /// <summary>

@@ -5,7 +5,7 @@ using MlcAspire.ReferenceEngine.Serving;
 namespace MlcAspire.ReferenceEngine.Apis;
 
 /// <summary>
-/// The MicroServing endpoints (spec §4): <c>prep_recv</c> and <c>start_generate</c> on the decode engine,
+/// The MicroServing endpoints (mlc-protocol.md §4): <c>prep_recv</c> and <c>start_generate</c> on the decode engine,
 /// <c>remote_send</c> on the prefill engine. Every body is a full completion request plus the window fields.
 /// </summary>
 /// <remarks>
@@ -37,7 +37,7 @@ internal static class MicroServingApi
         if (answer is ReceivePreparedEvent && faults.StallPrepRecv > TimeSpan.Zero)
         {
             // Test fault: a decode engine that reserved the slots but is slow to answer, so a test can act in this phase.
-            // The slots stay parked if the caller leaves meanwhile, as MLC's do: MicroServing has no abort call (§4.7).
+            // The slots stay parked if the caller leaves meanwhile, as MLC's do: MicroServing has no abort call (mlc-protocol.md §4.7).
             await Task.Delay(faults.StallPrepRecv, timeProvider, cancellationToken);
         }
 
@@ -100,7 +100,7 @@ internal static class MicroServingApi
             return (null, null, EngineResults.Validation([.. missing.Select(field => EngineResults.Invalid(field, "missing", "Field required", null))]));
         }
 
-        // MLC erases disagg_config without --enable-debug, so MicroServing cannot work there (spec §3).
+        // MLC erases disagg_config without --enable-debug, so MicroServing cannot work there (mlc-protocol.md §3).
         if (!gateway.DebugEnabled)
         {
             return (null, null, EngineResults.BadRequest("MicroServing requires the engine to run with --enable-debug."));

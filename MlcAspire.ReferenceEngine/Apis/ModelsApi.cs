@@ -3,7 +3,7 @@ using MlcAspire.ReferenceEngine.Protocol;
 
 namespace MlcAspire.ReferenceEngine.Apis;
 
-/// <summary><c>GET /v1/models</c> (spec §2.6), which routers poll for readiness.</summary>
+/// <summary><c>GET /v1/models</c> (mlc-protocol.md §2.6), which routers poll for readiness.</summary>
 internal static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)

@@ -1,6 +1,6 @@
 namespace MlcAspire.ReferenceEngine.Cli;
 
-/// <summary>The engine's settings, as <c>mlc_llm serve</c>'s command line gives them (spec §1.3), with its defaults.</summary>
+/// <summary>The engine's settings, as <c>mlc_llm serve</c>'s command line gives them (mlc-protocol.md §1.3), with its defaults.</summary>
 internal sealed record EngineOptions
 {
     public required string Model { get; init; }

@@ -4,7 +4,7 @@ using System.Text;
 namespace MlcAspire.ReferenceEngine.KvCache;
 
 /// <summary>
-/// The <c>kv_append_metadata</c> string of spec §4.6: <c>base64(u64_le(len(J)) ‖ J)</c> where J is the compact
+/// The <c>kv_append_metadata</c> string of mlc-protocol.md §4.6: <c>base64(u64_le(len(J)) ‖ J)</c> where J is the compact
 /// JSON array <c>[nseg, slot_0, len_0, …]</c> of D's slots for the received window (one model).
 /// </summary>
 internal static class KvAppendMetadata

@@ -3,7 +3,7 @@ namespace MlcAspire.ReferenceEngine.KvCache;
 /// <summary>
 /// The paged KV cache: fixed pages of <see cref="PageSize"/> token positions, each position one contiguous
 /// row of K and V for every layer. A slot is <c>page * PageSize + offset</c>, the address that
-/// <c>kv_append_metadata</c> carries (spec §4.6).
+/// <c>kv_append_metadata</c> carries (mlc-protocol.md §4.6).
 /// </summary>
 /// <remarks>
 /// Owned by the engine loop: allocation, reference counts and reads happen on that loop only. The one

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace MlcAspire.ReferenceEngine.Protocol;
 
 /// <summary>
-/// MLC's <c>CompletionRequest</c> (spec §2.2), plus the MicroServing fields of spec §4.2–4.4, which only the
+/// MLC's <c>CompletionRequest</c> (mlc-protocol.md §2.2), plus the MicroServing fields of mlc-protocol.md §4.2–4.4, which only the
 /// <c>/microserving/*</c> routes read. Unknown keys are ignored, as pydantic's default does.
 /// </summary>
 internal sealed record CompletionRequest
@@ -67,7 +67,7 @@ internal sealed record CompletionRequest
     [JsonPropertyName("top_p")]
     public double? TopP { get; init; }
 
-    /// <summary>The engine's request id when given (spec §2.2).</summary>
+    /// <summary>The engine's request id when given (mlc-protocol.md §2.2).</summary>
     [JsonPropertyName("user")]
     public string? User { get; init; }
 
@@ -100,7 +100,7 @@ internal sealed record StreamOptions
     public bool? IncludeUsage { get; init; }
 }
 
-/// <summary>MLC's <c>DebugConfig</c> (spec §3); honoured only under <c>--enable-debug</c>.</summary>
+/// <summary>MLC's <c>DebugConfig</c> (mlc-protocol.md §3); honoured only under <c>--enable-debug</c>.</summary>
 internal sealed record DebugConfig
 {
     [JsonPropertyName("ignore_eos")]

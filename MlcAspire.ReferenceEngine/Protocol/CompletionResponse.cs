@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace MlcAspire.ReferenceEngine.Protocol;
 
-/// <summary>A completion or one stream chunk (spec §2.3); field order and nulls as MLC's pydantic dump.</summary>
+/// <summary>A completion or one stream chunk (mlc-protocol.md §2.3); field order and nulls as MLC's pydantic dump.</summary>
 internal sealed record CompletionResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("choices")] IReadOnlyList<CompletionChoice> Choices,

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace MlcAspire.ReferenceEngine.Protocol;
 
-/// <summary>MLC's <c>ErrorResponse</c>; sent double-encoded (a JSON string holding this object), spec §2.5.</summary>
+/// <summary>MLC's <c>ErrorResponse</c>; sent double-encoded (a JSON string holding this object), mlc-protocol.md §2.5.</summary>
 internal sealed record EngineError(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("code")] int Code)
@@ -22,5 +22,5 @@ internal sealed record ValidationErrorDetail(
     [property: JsonPropertyName("msg")] string Msg,
     [property: JsonPropertyName("input")] JsonNode? Input);
 
-/// <summary>The API-key failure body (spec §2.1).</summary>
+/// <summary>The API-key failure body (mlc-protocol.md §2.1).</summary>
 internal sealed record DetailBody([property: JsonPropertyName("detail")] string Detail);

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace MlcAspire.ReferenceEngine.Protocol;
 
-/// <summary>The answer of <c>prep_recv</c> (spec §4.2).</summary>
+/// <summary>The answer of <c>prep_recv</c> (mlc-protocol.md §4.2).</summary>
 internal sealed record PrepRecvResponse(
     [property: JsonPropertyName("kv_append_metadata")] string KvAppendMetadata,
     [property: JsonPropertyName("prefix_matched_length")] int PrefixMatchedLength);

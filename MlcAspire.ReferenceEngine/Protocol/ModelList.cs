@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace MlcAspire.ReferenceEngine.Protocol;
 
-/// <summary><c>GET /v1/models</c> (spec §2.6).</summary>
+/// <summary><c>GET /v1/models</c> (mlc-protocol.md §2.6).</summary>
 internal sealed record ModelList([property: JsonPropertyName("data")] IReadOnlyList<ModelCard> Data)
 {
     [JsonPropertyName("object")]

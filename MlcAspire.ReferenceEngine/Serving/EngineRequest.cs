@@ -2,7 +2,7 @@ using System.Threading.Channels;
 
 namespace MlcAspire.ReferenceEngine.Serving;
 
-/// <summary>What a request asks of the engine loop: ordinary generation or one MicroServing step (spec §4).</summary>
+/// <summary>What a request asks of the engine loop: ordinary generation or one MicroServing step (mlc-protocol.md §4).</summary>
 internal enum RequestKind
 {
     /// <summary>An ordinary completion (<c>/v1/completions</c>).</summary>

@@ -4,7 +4,7 @@ namespace MlcAspire.ReferenceEngine.Transfer;
 
 /// <summary>
 /// <c>--nvshmem-uid</c>: starts a bootstrap root, prints its uid as one JSON line on stdout, and serves the root
-/// until stdin closes (or the process is killed): the helper that outlives engine start-up (spec §1.5).
+/// until stdin closes (or the process is killed): the helper that outlives engine start-up (mlc-protocol.md §1.5).
 /// </summary>
 internal static class NvshmemUidCommand
 {

@@ -1,19 +1,19 @@
 namespace MlcAspire.Router.Admission;
 
 /// <summary>
-/// Bounds the completions the router works on: <see cref="ReliabilityOptions.MaxInFlightPerEngine"/> per generating
-/// engine run at once, up to <see cref="ReliabilityOptions.MaxQueuedRequests"/> more wait (before their body is read,
+/// Bounds the completions the router works on: <see cref="RouterReliabilityOptions.MaxInFlightPerEngine"/> per generating
+/// engine run at once, up to <see cref="RouterReliabilityOptions.MaxQueuedRequests"/> more wait (before their body is read,
 /// so a waiting request costs only its connection), and everything beyond is refused at once. Memory stays bounded
 /// under any burst.
 /// </summary>
 internal sealed class AdmissionGate : IDisposable
 {
     private readonly SemaphoreSlim _slots;
-    private readonly ReliabilityOptions _options;
+    private readonly RouterReliabilityOptions _options;
     private readonly TimeProvider _timeProvider;
     private int _queued;
 
-    public AdmissionGate(EngineScheduler scheduler, IOptions<ReliabilityOptions> options, TimeProvider timeProvider)
+    public AdmissionGate(EngineScheduler scheduler, IOptions<RouterReliabilityOptions> options, TimeProvider timeProvider)
     {
         _options = options.Value;
         _timeProvider = timeProvider;

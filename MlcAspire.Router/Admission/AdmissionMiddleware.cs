@@ -11,14 +11,11 @@ namespace MlcAspire.Router.Admission;
 /// </summary>
 internal sealed class AdmissionMiddleware(
     RequestDelegate next, AdmissionGate gate, BodyBudget bodyBudget, ShutdownDrain drain, EngineScheduler scheduler,
-    IOptions<RouterOptions> routerOptions, IOptions<ReliabilityOptions> options, ILogger<AdmissionMiddleware> logger)
+    IOptions<RouterOptions> routerOptions, IOptions<RouterReliabilityOptions> options, ILogger<AdmissionMiddleware> logger)
 {
     public const string CompletionsPath = "/v1/completions";
 
-    private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
-    private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
-
-    private readonly ReliabilityOptions _options = options.Value;
+    private readonly RouterReliabilityOptions _options = options.Value;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -89,24 +86,13 @@ internal sealed class AdmissionMiddleware(
         }
     }
 
-    private async Task EndAtDeadlineAsync(HttpContext context, CancellationToken cancellationToken)
+    private static async Task EndAtDeadlineAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        var error = new OpenAIError(new OpenAIErrorDetail(
-            "The router shut down before the completion finished.", OpenAIError.ServerError, null, "shutting_down"));
-        if (!context.Response.HasStarted)
-        {
-            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, error);
-            return;
-        }
-
-        // An SSE stream already sent 200: one error event and no [DONE], as for any failure after the first byte.
-        var payload = JsonSerializer.SerializeToUtf8Bytes(error, RouterJsonContext.Default.OpenAIError);
+        var error = OpenAIError.Create("The router shut down before the completion finished.", OpenAIError.ServerError, "shutting_down");
         try
         {
-            await context.Response.Body.WriteAsync(DataPrefix, cancellationToken);
-            await context.Response.Body.WriteAsync(payload, cancellationToken);
-            await context.Response.Body.WriteAsync(EventEnd, cancellationToken);
-            await context.Response.Body.FlushAsync(cancellationToken);
+            // An SSE stream already sent 200: then this is one error event and no [DONE], as for any failure after the first byte.
+            await OpenAIErrorResult.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, error, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
@@ -120,13 +106,6 @@ internal sealed class AdmissionMiddleware(
         RouterMetrics.RecordRefused(routerOptions.Value.Mode, "Shed");
         context.Response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         var type = status == StatusCodes.Status429TooManyRequests ? "rate_limit_error" : OpenAIError.ServerError;
-        return WriteErrorAsync(context, status, new OpenAIError(new OpenAIErrorDetail(message, type, null, code)));
-    }
-
-    private static async Task WriteErrorAsync(HttpContext context, int status, OpenAIError error)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(error, RouterJsonContext.Default.OpenAIError), CancellationToken.None);
+        return OpenAIErrorResult.WriteAsync(context, status, OpenAIError.Create(message, type, code), CancellationToken.None);
     }
 }

@@ -2,7 +2,7 @@ namespace MlcAspire.Router.Admission;
 
 /// <summary>
 /// Graceful shutdown: once the host stops, Kestrel accepts no new connections and the router admits no new
-/// completion; those in flight may finish for <see cref="ReliabilityOptions.DrainTimeout"/>, after which
+/// completion; those in flight may finish for <see cref="RouterReliabilityOptions.DrainTimeout"/>, after which
 /// <see cref="Deadline"/> fires and <see cref="AdmissionMiddleware"/> ends each with an error.
 /// </summary>
 internal sealed class ShutdownDrain : IDisposable
@@ -10,7 +10,7 @@ internal sealed class ShutdownDrain : IDisposable
     private readonly CancellationTokenSource _deadline;
     private readonly CancellationTokenRegistration _registration;
 
-    public ShutdownDrain(IHostApplicationLifetime lifetime, IOptions<ReliabilityOptions> options, TimeProvider timeProvider)
+    public ShutdownDrain(IHostApplicationLifetime lifetime, IOptions<RouterReliabilityOptions> options, TimeProvider timeProvider)
     {
         // Created on the TimeProvider so that CancelAfter runs on its clock.
         _deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);

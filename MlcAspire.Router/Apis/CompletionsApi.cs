@@ -26,7 +26,7 @@ public static class CompletionsApi
 
     /// <summary>Validates the body (400/404/413 before any engine is called), then hands it to the relay.</summary>
     /// <remarks>The body is read by hand rather than bound, so malformed JSON gets the OpenAI envelope, not a ProblemDetails.</remarks>
-    public static async Task<Results<CompletionResult, JsonHttpResult<OpenAIError>>> CreateCompletionAsync(
+    public static async Task<Results<CompletionResult, OpenAIErrorResult>> CreateCompletionAsync(
         HttpRequest request,
         [AsParameters] CompletionServices services,
         CancellationToken cancellationToken)
@@ -45,6 +45,7 @@ public static class CompletionsApi
             return Error(services, error!);
         }
 
+        completion.PinSeed();
         if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
         {
             // Before tokenizing: a text that cannot fit costs its UTF-8 length to refuse, not a tokenization.
@@ -71,10 +72,10 @@ public static class CompletionsApi
     private static RequestError ContextLengthExceeded(string tokens, int window) => RequestError.Invalid(
         $"The prompt has {tokens} tokens, which does not fit the model's context window of {window} tokens.", "prompt", "context_length_exceeded");
 
-    private static JsonHttpResult<OpenAIError> Error(CompletionServices services, RequestError error)
+    private static OpenAIErrorResult Error(CompletionServices services, RequestError error)
     {
         RouterLog.RequestRejected(services.Logger, error.Message);
         RouterMetrics.RecordRefused(services.Options.Value.Mode, "Rejected");
-        return TypedResults.Json(error.ToOpenAIError(), RouterJsonContext.Default.OpenAIError, statusCode: error.StatusCode);
+        return error.ToResult();
     }
 }

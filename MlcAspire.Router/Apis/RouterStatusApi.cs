@@ -21,7 +21,7 @@ public static class RouterStatusApi
     {
         var settings = options.Value;
         return TypedResults.Ok(new RouterStatus(
-            settings.Mode == RouterMode.RoundRobin ? "round-robin" : "disagg",
+            RouterModeNames.Format(settings.Mode),
             settings.Model,
             settings.PdBalanceFactor,
             settings.MaxPreemptRetries,

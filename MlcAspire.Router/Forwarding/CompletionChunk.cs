@@ -2,16 +2,14 @@ namespace MlcAspire.Router.Forwarding;
 
 /// <summary>
 /// What the relay needs to know about one engine SSE chunk, read with a forward-only <see cref="Utf8JsonReader"/>
-/// scan so the chunk itself can pass to the client as the engine's bytes (no per-chunk JSON round trip, W15).
+/// scan so the chunk itself can pass to the client as the engine's bytes (no per-chunk JSON round trip, mlc-protocol.md W15).
 /// </summary>
-public readonly record struct ChoiceSummary(int Index, int TextLength, string? FinishReason);
+public readonly record struct ChoiceSummary(int Index, string Text, string? FinishReason);
 
 public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool IsError)
 {
-    public const string PreemptFinishReason = "preempt";
-
-    /// <summary>Any choice preempted: in disaggregation the engine aborts the whole request then (spec §2.3).</summary>
-    public bool IsPreempted => Choices.Any(choice => choice.FinishReason == PreemptFinishReason);
+    /// <summary>Any choice preempted: in disaggregation the engine aborts the whole request then (mlc-protocol.md §2.3).</summary>
+    public bool IsPreempted => Choices.Any(choice => choice.FinishReason == FinishReasons.Preempt);
 
     /// <summary>Scans a <c>text_completion</c> chunk; throws <see cref="JsonException"/> when it is not a JSON object.</summary>
     public static CompletionChunk Scan(ReadOnlySpan<byte> json)
@@ -60,7 +58,8 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
 
     private static ChoiceSummary ReadChoice(ref Utf8JsonReader reader)
     {
-        int index = 0, textLength = 0;
+        var index = 0;
+        var text = "";
         string? finishReason = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -72,7 +71,7 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             else if (reader.ValueTextEquals("text"u8))
             {
                 reader.Read();
-                textLength = reader.TokenType == JsonTokenType.String ? reader.GetString()!.Length : 0;
+                text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
             }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
@@ -86,6 +85,6 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             }
         }
 
-        return new ChoiceSummary(index, textLength, finishReason);
+        return new ChoiceSummary(index, text, finishReason);
     }
 }

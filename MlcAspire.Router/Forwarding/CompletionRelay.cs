@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace MlcAspire.Router.Forwarding;
 
@@ -14,24 +13,22 @@ namespace MlcAspire.Router.Forwarding;
 /// 3. Relay the engine's chunks, re-arming the idle timeout on every read; or, for a non-streaming client, read the
 ///    engine's own non-streamed answer within <see cref="RouterOptions.CompletionTimeout"/>.
 /// 4. <c>finish_reason: "preempt"</c> drops the attempt; after a backoff a new attempt starts (bounded), and text
-///    already sent is skipped (<see cref="RetryDeduplicator"/>).
+///    already sent is skipped (<see cref="RetryDeduplicator"/>); a retry whose text differs from it ends the stream
+///    with a <c>retry_diverged</c> error event instead.
 /// 5. A failure after the stream started is one <c>data: {"error":…}</c> event with no <c>[DONE]</c>. An engine
-///    fault before any byte reached the client is retried once, as a new attempt that the scheduler sends elsewhere
-///    (the failed engine's circuit counted the fault and the rotation moved past it); never after the first byte.
+///    fault whose request provably never reached the engine (<see cref="EngineFailure.BeforeRequestSent"/>) is retried
+///    once, as a new attempt that the scheduler sends elsewhere (the failed engine's circuit counted the fault and the
+///    rotation moved past it). Nothing else is: once a POST went out the engine may still be computing it.
 /// </remarks>
 public sealed class CompletionRelay(
-    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability,
+    ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability,
     ILogger<CompletionRelay> logger)
 {
-    private static ReadOnlyMemory<byte> DataPrefix { get; } = "data: "u8.ToArray();
-    private static ReadOnlyMemory<byte> EventEnd { get; } = "\n\n"u8.ToArray();
-    private static ReadOnlyMemory<byte> DoneEvent { get; } = "data: [DONE]\n\n"u8.ToArray();
-
     /// <summary>Largest non-streamed answer read from an engine: far above any real completion, yet bounded.</summary>
     private const int MaxAnswerBytes = 64 * 1024 * 1024;
 
     private readonly RouterOptions _options = options.Value;
-    private readonly ReliabilityOptions _reliability = reliability.Value;
+    private readonly RouterReliabilityOptions _reliability = reliability.Value;
 
     public async Task RelayAsync(HttpContext context, CompletionRequest request, CancellationToken cancellationToken)
     {
@@ -123,11 +120,13 @@ public sealed class CompletionRelay(
         }
     }
 
-    /// <summary>An engine fault (not the request's, not the client's) with nothing sent yet may be retried, once.</summary>
+    /// <summary>
+    /// An engine fault (not the request's, not the client's) that provably started no engine work, with nothing sent to
+    /// the client yet, may be retried, once.
+    /// </summary>
     private static bool CanRetryFault(HttpContext context, EngineFailure failure, ref bool retried)
     {
-        if (retried || context.Response.HasStarted
-            || failure.Error is not (EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse))
+        if (retried || context.Response.HasStarted || failure is not { IsEngineFault: true, BeforeRequestSent: true })
         {
             return false;
         }
@@ -144,32 +143,41 @@ public sealed class CompletionRelay(
             if (number == 0)
             {
                 deduplicator.RecordSent(chunk);
-                await WriteEventAsync(context, payload, cancellationToken);
+                await SseResponse.WriteEventAsync(context, payload, cancellationToken);
+                return null;
             }
-            else if (deduplicator.Rewrite(payload.Span) is { } rewritten)
+
+            var rewritten = deduplicator.Rewrite(payload.Span);
+            if (deduplicator.Diverged)
             {
-                await WriteEventAsync(context, rewritten, cancellationToken);
+                return new EngineFailure(EngineCallError.RetryDiverged,
+                    $"{start.Response!.Engine.Name} preempted this completion, and its restart did not repeat the text already sent; the stream ends here rather than splice two texts.");
             }
+
+            if (rewritten is not null)
+            {
+                await SseResponse.WriteEventAsync(context, rewritten, cancellationToken);
+            }
+
+            return null;
         }, cancellationToken);
         if (result != AttemptResult.Completed)
         {
             return result;
         }
 
-        await StartStreamAsync(context, cancellationToken);
-        await context.Response.Body.WriteAsync(DoneEvent, cancellationToken);
-        await context.Response.Body.FlushAsync(cancellationToken);
+        await SseResponse.WriteDoneAsync(context, cancellationToken);
         return AttemptResult.Completed;
     }
 
     /// <summary>
     /// Reads a non-streaming engine's answer whole (the engine joins it: text per choice, the first finish_reason,
-    /// logprobs concatenated, and usage, spec §2.3) and passes it on under the client-facing id and the router's model.
+    /// logprobs concatenated, and usage, mlc-protocol.md §2.3) and passes it on under the client-facing id and the router's model.
     /// </summary>
     private async Task<AttemptResult> AnswerAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
     {
         var response = start.Response!;
-        var timeout = start.StreamTimeout!;
+        var timeout = start.GenerationTimeout!;
         JsonObject answer;
         try
         {
@@ -193,7 +201,7 @@ public sealed class CompletionRelay(
                 throw new JsonException("The answer has no 'choices' list.");
             }
 
-            if (choices.Any(choice => choice?["finish_reason"]?.GetValue<string>() == CompletionChunk.PreemptFinishReason))
+            if (choices.Any(choice => choice?["finish_reason"]?.GetValue<string>() == FinishReasons.Preempt))
             {
                 return AttemptResult.Preemption;
             }
@@ -217,14 +225,15 @@ public sealed class CompletionRelay(
     }
 
     /// <summary>
-    /// Reads an engine's stream to <c>[DONE]</c>, handing every completion chunk to <paramref name="onChunk"/>. An error
+    /// Reads an engine's stream to <c>[DONE]</c>, handing every completion chunk to <paramref name="onChunk"/>, whose
+    /// failure, when it returns one, ends the attempt. An error
     /// event, a preempt, a stream that ends early, a malformed chunk or a transport fault ends the attempt instead.
     /// </summary>
     private async Task<AttemptResult> ReadEngineStreamAsync(
-        CompletionStart start, Func<ReadOnlyMemory<byte>, CompletionChunk, ValueTask> onChunk, CancellationToken cancellationToken)
+        CompletionStart start, Func<ReadOnlyMemory<byte>, CompletionChunk, ValueTask<EngineFailure?>> onChunk, CancellationToken cancellationToken)
     {
         var response = start.Response!;
-        var timeout = start.StreamTimeout!;
+        var timeout = start.GenerationTimeout!;
         response.Engine.Health.OnStreamStarted();
         try
         {
@@ -246,7 +255,10 @@ public sealed class CompletionRelay(
                     return AttemptResult.Preemption;
                 }
 
-                await onChunk(payload, chunk);
+                if (await onChunk(payload, chunk) is { } failure)
+                {
+                    return AttemptResult.Failed(failure);
+                }
             }
 
             return reader switch
@@ -272,31 +284,6 @@ public sealed class CompletionRelay(
         }
     }
 
-    private static async Task WriteEventAsync(HttpContext context, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        await StartStreamAsync(context, cancellationToken);
-        var output = context.Response.Body;
-        await output.WriteAsync(DataPrefix, cancellationToken);
-        await output.WriteAsync(payload, cancellationToken);
-        await output.WriteAsync(EventEnd, cancellationToken);
-        await output.FlushAsync(cancellationToken);
-    }
-
-    /// <summary>Sends the SSE headers before the first event; until then a failure can still be an HTTP error.</summary>
-    private static Task StartStreamAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        if (context.Response.HasStarted)
-        {
-            return Task.CompletedTask;
-        }
-
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        return context.Response.StartAsync(cancellationToken);
-    }
-
     private async Task FailAsync(HttpContext context, string clientId, EngineFailure failure, CancellationToken cancellationToken)
     {
         context.Features.Set<ICompletionErrorFeature>(new CompletionErrorFeature(failure));
@@ -306,23 +293,17 @@ public sealed class CompletionRelay(
             return;
         }
 
-        var error = JsonSerializer.SerializeToUtf8Bytes(OpenAIError.From(failure), RouterJsonContext.Default.OpenAIError);
         if (context.Response.HasStarted)
         {
             RouterLog.StreamFailed(logger, clientId, failure.Error, failure.Message);
-            await WriteEventAsync(context, error, cancellationToken);
-            return;
         }
-
-        context.Response.StatusCode = failure.ClientStatusCode;
-        if (failure.ClientStatusCode == StatusCodes.Status503ServiceUnavailable)
+        else if (failure.ClientStatusCode == StatusCodes.Status503ServiceUnavailable)
         {
             // Like admission's 503: the condition (engines out of rotation, preemption under load) is expected to pass.
             context.Response.Headers.RetryAfter = _reliability.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(error, cancellationToken);
+        await OpenAIErrorResult.WriteAsync(context, failure.ClientStatusCode, OpenAIError.From(failure), cancellationToken);
     }
 
     private readonly record struct AttemptResult(bool Preempted, EngineFailure? Failure)

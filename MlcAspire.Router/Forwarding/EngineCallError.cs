@@ -30,6 +30,12 @@ public enum EngineCallError
     /// <summary>The KV window computed for the prompt breaks the MicroServing rules: 400, before any engine is called.</summary>
     InvalidWindow,
 
+    /// <summary>
+    /// A preempted stream's retry did not regenerate the text the client already has (an engine's batched arithmetic
+    /// can differ with the batch): the stream ends with an error event rather than splice two texts.
+    /// </summary>
+    RetryDiverged,
+
     /// <summary>No engine of a role the mode needs is in rotation (all out, or none configured): 503 with <c>Retry-After</c>.</summary>
     NoHealthyEngine,
 }

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 
 namespace MlcAspire.Router.Forwarding;
@@ -11,21 +10,17 @@ namespace MlcAspire.Router.Forwarding;
 public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvider, ILogger<EngineClient> logger)
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
-    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
 
     /// <summary>
     /// POSTs <paramref name="body"/> and returns the open response once its headers arrived with a 2xx status, or a
     /// failure. A successful response's body is the caller's to read and dispose, together with the span.
     /// </summary>
     public async ValueTask<EngineResponse> SendAsync(
-        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineState engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         var telemetry = EngineCallTelemetry.Start(timeProvider, path, engine, role, requestId, body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path))
-        {
-            Content = new ReadOnlyMemoryContent(body.Json),
-        };
-        request.Content.Headers.ContentType = JsonMediaType;
+        var content = new EngineRequestContent(body.Json);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(engine.BaseAddress, path)) { Content = content };
 
         HttpResponseMessage? response = null;
         try
@@ -46,7 +41,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
             response?.Dispose();
-            return Fail(Classify(ex, engine, path, timeout, cancellationToken));
+            return Fail(Classify(ex, engine, path, timeout, cancellationToken, requestWritten: content.Written));
         }
 
         EngineResponse Fail(EngineFailure failure)
@@ -55,7 +50,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
             result.Complete(failure);
             if (failure.Error != EngineCallError.Canceled)
             {
-                engine.RecordFailure();
+                engine.CountFailedCall();
                 RouterLog.EngineCallFailed(logger, path, engine.Name, requestId, failure.Error, failure.EngineStatusCode, failure.Message);
             }
 
@@ -65,7 +60,7 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
 
     /// <summary>POSTs a MicroServing call whose answer is one small JSON object, read whole within the same timeout.</summary>
     public async ValueTask<(JsonNode? Body, EngineFailure? Failure)> PostForJsonAsync(
-        EngineEndpoint engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
+        EngineState engine, string path, string role, string requestId, EngineRequestBody body, ActivityTimeout timeout, CancellationToken cancellationToken)
     {
         await using var response = await SendAsync(engine, path, role, requestId, body, timeout, cancellationToken);
         if (response.Failure is { } failure)
@@ -96,16 +91,25 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     }
 
     /// <summary>Turns a transport exception into the failure the client should see.</summary>
-    public static EngineFailure Classify(Exception ex, EngineEndpoint engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken)
+    /// <param name="requestWritten">
+    /// Whether the request's body went whole to the connection. When it did not, or the connection could not even be
+    /// made, the engine provably never read the request (<see cref="EngineFailure.BeforeRequestSent"/>).
+    /// </param>
+    public static EngineFailure Classify(
+        Exception ex, EngineState engine, string path, ActivityTimeout timeout, CancellationToken cancellationToken, bool requestWritten = true)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return EngineFailure.Canceled;
         }
 
-        return timeout.TimedOut
+        var failure = timeout.TimedOut
             ? new EngineFailure(EngineCallError.Timeout, $"{engine.Name} did not answer {path} in time.")
             : new EngineFailure(EngineCallError.Transport, $"{engine.Name} could not be reached for {path}: {ex.Message}");
+        return failure with
+        {
+            BeforeRequestSent = !requestWritten || ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError },
+        };
     }
 
     /// <summary>Reads a response body up to <paramref name="maxBytes"/>; <c>Complete</c> is false when it is longer.</summary>
@@ -137,55 +141,5 @@ public sealed class EngineClient(HttpClient httpClient, TimeProvider timeProvide
     {
         var (body, _) = await ReadBodyAsync(response, MaxErrorBodyBytes, cancellationToken);
         return Encoding.UTF8.GetString(body);
-    }
-}
-
-/// <summary>An engine call's open response (or its failure) and its span, completed once with the outcome.</summary>
-public sealed class EngineResponse(
-    EngineEndpoint engine, string requestId, HttpResponseMessage? response, EngineFailure? failure, EngineCallTelemetry telemetry)
-    : IAsyncDisposable
-{
-    public EngineEndpoint Engine { get; } = engine;
-
-    public string RequestId { get; } = requestId;
-
-    public HttpResponseMessage? Response { get; } = response;
-
-    public EngineFailure? Failure { get; } = failure;
-
-    public EngineCallTelemetry Telemetry { get; } = telemetry;
-
-    /// <summary>Records the call's outcome on its engine's health, its span and metrics; only the first call counts.</summary>
-    public void Complete(EngineFailure? outcome, string? successOutcome = null)
-    {
-        if (Telemetry.Complete(outcome?.Error.ToString() ?? successOutcome ?? "Success", outcome?.Message))
-        {
-            RecordHealth(outcome);
-        }
-    }
-
-    /// <summary>The passive health check: every engine call's outcome feeds its engine's circuit breaker.</summary>
-    private void RecordHealth(EngineFailure? outcome)
-    {
-        switch (outcome?.Error)
-        {
-            case null:
-                Engine.Health.RecordSuccess();
-                break;
-            case EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse:
-                Engine.Health.RecordFailure(outcome.Message);
-                break;
-            default:
-                Engine.Health.RecordInconclusive();
-                break;
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Complete(EngineFailure.Canceled);
-        Response?.Dispose();
-        Telemetry.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -1,6 +1,6 @@
 namespace MlcAspire.Router.Forwarding;
 
-/// <summary>Reads the message out of the error bodies MLC engines send (spec §2.5).</summary>
+/// <summary>Reads the message out of the error bodies MLC engines send (mlc-protocol.md §2.5).</summary>
 public static class EngineErrorBody
 {
     private const int MaxMessageLength = 2048;

@@ -24,5 +24,18 @@ public sealed record EngineFailure(EngineCallError Error, string Message, int En
         _ => OpenAIError.ServerError,
     };
 
+    /// <summary>
+    /// The engine's fault, not the request's or the client's: it counts against the engine's circuit, and one
+    /// before the first byte may be retried on another engine.
+    /// </summary>
+    public bool IsEngineFault => Error is EngineCallError.Transport or EngineCallError.EngineFailed or EngineCallError.Timeout or EngineCallError.InvalidResponse;
+
+    /// <summary>
+    /// The engine provably never read the request: the connection could not be made (refused, unreachable, not
+    /// resolved) or broke before the body was written. Only such a fault is retried on another engine: after the request
+    /// went out, the engine may be computing it still, and a retry would do that work twice.
+    /// </summary>
+    public bool BeforeRequestSent { get; init; }
+
     public static EngineFailure Canceled { get; } = new(EngineCallError.Canceled, "The request was canceled.");
 }

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace MlcAspire.Router.Forwarding;
 
 /// <summary>
-/// Reads the <c>data:</c> payloads of an engine's SSE stream (spec §2.4) as raw bytes, re-arming the idle timeout
+/// Reads the <c>data:</c> payloads of an engine's SSE stream (mlc-protocol.md §2.4) as raw bytes, re-arming the idle timeout
 /// after every successful read. Ends at <c>data: [DONE]</c>; a stream that ends without it is reported through
 /// <see cref="SawDone"/> so a truncated generation never looks complete.
 /// </summary>

@@ -1,27 +1,35 @@
+using System.Text;
+
 namespace MlcAspire.Router.Forwarding;
 
 /// <summary>
-/// Keeps a client from seeing text twice when a preempted stream is restarted (spec §5.7 W3).
+/// Keeps a client from seeing text twice when a preempted stream is restarted (mlc-protocol.md W3), and from seeing two
+/// texts spliced when the restart does not repeat the first.
 /// </summary>
 /// <remarks>
 /// Why skip rather than buffer: buffering a whole generation would hold every token back until the end, which
-/// defeats streaming for the common case where nothing is ever preempted. Instead the relay counts the characters
-/// it sent per choice; the retry regenerates the same text (greedy or seeded sampling is deterministic, and the
-/// same prompt is sent), so on the retry each choice's first <c>sent</c> characters are dropped and only what is
-/// new passes. Retry chunks are rewritten (not relayed as bytes) so they also carry the client's original id;
-/// the first attempt, by far the common case, relays the engine's bytes untouched.
+/// defeats streaming for the common case where nothing is ever preempted. Instead the relay keeps the text it sent
+/// per choice; the retry should regenerate it (the same prompt and seed, and sampling with one seed is repeatable), so
+/// on the retry each choice's first <c>sent</c> characters are checked against it and dropped, and only what is new
+/// passes. An engine need not repeat itself, though: its batched arithmetic can differ with the batch the restart lands
+/// in (mlc-protocol.md §2.3). Then <see cref="Diverged"/> is set and the relay ends the stream with an error event. Retry
+/// chunks are rewritten (not relayed as bytes) so they also carry the client's original id; the first attempt, by far
+/// the common case, relays the engine's bytes untouched.
 /// </remarks>
 public sealed class RetryDeduplicator(string clientId)
 {
-    private readonly Dictionary<int, int> _sent = [];
+    private readonly Dictionary<int, StringBuilder> _sent = [];
     private Dictionary<int, int> _received = [];
+
+    /// <summary>The retry's text differs from what the client already has: nothing more may be sent.</summary>
+    public bool Diverged { get; private set; }
 
     /// <summary>Records what a relayed first-attempt chunk sent.</summary>
     public void RecordSent(CompletionChunk chunk)
     {
         foreach (var choice in chunk.Choices)
         {
-            _sent[choice.Index] = _sent.GetValueOrDefault(choice.Index) + choice.TextLength;
+            Sent(choice.Index).Append(choice.Text);
         }
     }
 
@@ -30,7 +38,7 @@ public sealed class RetryDeduplicator(string clientId)
 
     /// <summary>
     /// Rewrites a retry chunk: the client's id, and per choice only the text beyond what was already sent. Returns
-    /// null when nothing is left to send.
+    /// null when nothing is left to send, or when the retry diverged from the text sent (<see cref="Diverged"/>).
     /// </summary>
     public byte[]? Rewrite(ReadOnlySpan<byte> payload)
     {
@@ -46,19 +54,26 @@ public sealed class RetryDeduplicator(string clientId)
             {
                 var index = choice["index"]?.GetValue<int>() ?? 0;
                 var text = choice["text"]?.GetValue<string>() ?? "";
+                var sent = Sent(index);
                 var received = _received.GetValueOrDefault(index);
-                var sent = _sent.GetValueOrDefault(index);
                 _received[index] = received + text.Length;
-                var skip = Math.Clamp(sent - received, 0, text.Length);
-                if (skip == 0)
+                var skip = Math.Clamp(sent.Length - received, 0, text.Length);
+                var finished = choice["finish_reason"] is not null;
+                if ((skip > 0 && sent.ToString(received, skip) != text[..skip]) || (finished && received + text.Length < sent.Length))
                 {
-                    _sent[index] = sent + text.Length;
-                    continue;
+                    // A different text, or one that ends before it repeated what was sent.
+                    Diverged = true;
+                    return null;
                 }
 
                 var rest = text[skip..];
-                _sent[index] = sent + rest.Length;
-                if (rest.Length == 0 && choice["finish_reason"] is null)
+                sent.Append(rest);
+                if (skip == 0)
+                {
+                    continue;
+                }
+
+                if (rest.Length == 0 && !finished)
                 {
                     choices.Remove(choice);
                     continue;
@@ -78,5 +93,15 @@ public sealed class RetryDeduplicator(string clientId)
         }
 
         return JsonSerializer.SerializeToUtf8Bytes(chunk, RouterJsonContext.Default.JsonObject);
+    }
+
+    private StringBuilder Sent(int index)
+    {
+        if (!_sent.TryGetValue(index, out var sent))
+        {
+            _sent[index] = sent = new StringBuilder();
+        }
+
+        return sent;
     }
 }

@@ -1,8 +1,8 @@
 namespace MlcAspire.Router.Health;
 
 /// <summary>
-/// One engine's circuit breaker, fed passively by the outcome of every engine call and actively by
-/// <see cref="EngineHealthProbe"/>. Thread-safe; every transition happens under its own lock.
+/// One engine's circuit breaker, fed passively by the outcome of every engine call (<see cref="PassiveHealthPolicy"/>)
+/// and actively by <see cref="EngineHealthProbe"/>. Thread-safe; every transition happens under its own lock.
 /// </summary>
 public sealed class EngineHealth(TimeProvider timeProvider, int failureThreshold, TimeSpan breakDuration)
 {
@@ -108,7 +108,7 @@ public sealed class EngineHealth(TimeProvider timeProvider, int failureThreshold
     }
 
     /// <summary>An engine fault; opens the circuit at the threshold, or at once when it was the half-open trial.</summary>
-    public void RecordFailure(string reason)
+    public void RecordFault(string reason)
     {
         lock (_lock)
         {

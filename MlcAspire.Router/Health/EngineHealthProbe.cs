@@ -4,20 +4,20 @@ using System.Net.Sockets;
 namespace MlcAspire.Router.Health;
 
 /// <summary>
-/// The active half of the health checks. Every <see cref="ReliabilityOptions.ProbeInterval"/>, for each engine:
+/// The active half of the health checks. Every <see cref="RouterReliabilityOptions.ProbeInterval"/>, for each engine:
 /// readiness (<c>GET /v1/models</c>, what MLC's router polls) and generation progress. An engine that does not
-/// answer, or that has a token stream open but produced no chunk or answer for <see cref="ReliabilityOptions.StuckTimeout"/>
+/// answer, or that has a token stream open but produced no chunk or answer for <see cref="RouterReliabilityOptions.StuckTimeout"/>
 /// (its HTTP answers but generation is stuck, see <see cref="EngineHealth.IsStuck"/>), is taken out of rotation: a refused connection (the process is gone)
-/// at once, other readiness failures (a slow answer on a starved machine) after <see cref="ReliabilityOptions.FailureThreshold"/>
+/// at once, other readiness failures (a slow answer on a starved machine) after <see cref="RouterReliabilityOptions.FailureThreshold"/>
 /// in a row. A readiness answer after the break is the half-open probe that closes the circuit.
 /// </summary>
 internal sealed class EngineHealthProbe(
-    EngineScheduler scheduler, IHttpClientFactory httpClientFactory, TimeProvider timeProvider, IOptions<ReliabilityOptions> options,
+    EngineScheduler scheduler, IHttpClientFactory httpClientFactory, TimeProvider timeProvider, IOptions<RouterReliabilityOptions> options,
     ILogger<EngineHealthProbe> logger) : BackgroundService
 {
     public const string ReadinessPath = "v1/models";
 
-    private readonly ReliabilityOptions _options = options.Value;
+    private readonly RouterReliabilityOptions _options = options.Value;
 
     /// <summary>Consecutive failed readiness probes per engine; each engine is probed by one task at a time.</summary>
     private readonly ConcurrentDictionary<string, int> _probeFailures = new();
@@ -32,7 +32,7 @@ internal sealed class EngineHealthProbe(
         }
     }
 
-    private async Task ProbeAsync(EngineEndpoint engine, CancellationToken stoppingToken)
+    private async Task ProbeAsync(EngineState engine, CancellationToken stoppingToken)
     {
         var health = engine.Health;
         if (health.State == CircuitState.Closed && health.IsStuck(_options.StuckTimeout))
@@ -74,7 +74,7 @@ internal sealed class EngineHealthProbe(
     }
 
     /// <summary>Null when the engine answered 200, else why not and whether the connection was refused.</summary>
-    private async Task<(string Reason, bool Refused)?> IsReadyAsync(EngineEndpoint engine, CancellationToken stoppingToken)
+    private async Task<(string Reason, bool Refused)?> IsReadyAsync(EngineState engine, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(_options.ProbeTimeout);

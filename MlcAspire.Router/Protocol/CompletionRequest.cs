@@ -4,11 +4,11 @@ namespace MlcAspire.Router.Protocol;
 
 /// <summary>
 /// A validated client completion request. The body is kept as JSON so that every field the engine knows reaches
-/// it unchanged (including <c>response_format.schema</c>, spec §5.7 W8); only <c>user</c> and <c>debug_config</c>
-/// are removed, because the router owns the engine request id and the debug controls (W6, W7).
+/// it unchanged (including <c>response_format.schema</c>, mlc-protocol.md W8); only <c>user</c> and <c>debug_config</c>
+/// are removed, because the router owns the engine request id and the debug controls (mlc-protocol.md W6, W7).
 /// </summary>
 /// <remarks>
-/// A handoff makes three engine calls with the same fields (§4.4: keep the bodies identical), and a prompt may be
+/// A handoff makes three engine calls with the same fields (mlc-protocol.md §4.4: keep the bodies identical), and a prompt may be
 /// thousands of token ids. So each field is serialized once, on the first engine body, and every engine body is
 /// written from those bytes rather than from a clone of the JSON tree.
 /// </remarks>
@@ -46,6 +46,20 @@ public sealed class CompletionRequest
     /// engine bodies carry these ids as the prompt.
     /// </summary>
     public IReadOnlyList<int>? PromptTokens { get; private set; }
+
+    /// <summary>
+    /// Gives a request without a <c>seed</c> one, random per request. A preempted request is retried from scratch and
+    /// the relay drops the text the client already has (<see cref="RetryDeduplicator"/>); that is exact only if every
+    /// attempt samples the same tokens, so every attempt must carry the same seed.
+    /// </summary>
+    public void PinSeed()
+    {
+        if (Body["seed"] is null)
+        {
+            Body["seed"] = Random.Shared.Next();
+            _fields = null;
+        }
+    }
 
     /// <summary>Replaces a text prompt by its token ids in engine bodies, so every engine of a handoff sees the same tokens.</summary>
     public void UseTokens(IReadOnlyList<int> tokens)

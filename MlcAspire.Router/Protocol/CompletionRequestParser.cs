@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MlcAspire.Router.Protocol;
 
 /// <summary>
-/// Checks a client's completion body against the ranges MLC's <c>CompletionRequest</c> enforces (spec §2.2), so
+/// Checks a client's completion body against the ranges MLC's <c>CompletionRequest</c> enforces (mlc-protocol.md §2.2), so
 /// that a bad request gets a 400 naming the field before any engine is called, instead of an engine 422 or a
 /// fatal engine check.
 /// </summary>
@@ -35,7 +35,7 @@ public static class CompletionRequestParser
             return Fail("The request body must be a JSON object.", null, "invalid_json");
         }
 
-        // Neither reaches an engine: the router sets both itself (spec §5.7 W6, W7).
+        // Neither reaches an engine: the router sets both itself (mlc-protocol.md W6, W7).
         body.Remove("debug_config");
         if (body["user"] is { } user && user.GetValueKind() != JsonValueKind.String)
         {
@@ -106,14 +106,6 @@ public static class CompletionRequestParser
         if (error is not null)
         {
             return (null, error);
-        }
-
-        // A preempted request is retried from scratch and the relay drops the text the client already has
-        // (RetryDeduplicator). That is exact only if the retry samples the same tokens, so a request without a seed
-        // gets one here: still random per request, but the same for every attempt of it.
-        if (IsNull(body["seed"]))
-        {
-            body["seed"] = Random.Shared.Next();
         }
 
         var stream = body["stream"] is { } s && s.GetValueKind() == JsonValueKind.True;

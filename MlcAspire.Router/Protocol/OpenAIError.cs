@@ -11,8 +11,10 @@ public sealed record OpenAIError(
     public const string NotFoundError = "not_found_error";
     public const string ServerError = "server_error";
 
-    public static OpenAIError From(EngineFailure failure) =>
-        new(new OpenAIErrorDetail(failure.Message, failure.ErrorType, null, ToCode(failure.Error)));
+    public static OpenAIError Create(string message, string type, string? code, string? param = null) =>
+        new(new OpenAIErrorDetail(message, type, param, code));
+
+    public static OpenAIError From(EngineFailure failure) => Create(failure.Message, failure.ErrorType, ToCode(failure.Error));
 
     private static string ToCode(EngineCallError error) => error switch
     {
@@ -24,6 +26,7 @@ public sealed record OpenAIError(
         EngineCallError.PreemptRetriesExhausted => "preempted",
         EngineCallError.NoHealthyEngine => "no_healthy_engine",
         EngineCallError.InvalidWindow => "invalid_kv_window",
+        EngineCallError.RetryDiverged => "retry_diverged",
         _ => "canceled",
     };
 }

@@ -8,9 +8,9 @@ public sealed record RequestError(int StatusCode, string Message, string? Param,
     public static RequestError Invalid(string message, string? param, string code = "invalid_value") =>
         new((int)HttpStatusCode.BadRequest, message, param, code);
 
-    public OpenAIError ToOpenAIError() => new(new OpenAIErrorDetail(
+    public OpenAIErrorResult ToResult() => new(StatusCode, OpenAIError.Create(
         Message,
         StatusCode == (int)HttpStatusCode.NotFound ? OpenAIError.NotFoundError : OpenAIError.InvalidRequestError,
-        Param,
-        Code));
+        Code,
+        Param));
 }

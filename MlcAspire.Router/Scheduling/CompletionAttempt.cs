@@ -4,6 +4,6 @@ namespace MlcAspire.Router.Scheduling;
 /// <param name="Number">0 for the first attempt, then 1, 2… for preempt retries.</param>
 public sealed record CompletionAttempt(CompletionRequest Request, string RequestId, int Number)
 {
-    /// <summary>A fresh engine request id: unique per attempt, as MicroServing requires cluster-wide (spec §4.1).</summary>
+    /// <summary>A fresh engine request id: unique per attempt, as MicroServing requires cluster-wide (mlc-protocol.md §4.1).</summary>
     public static string NewRequestId() => "cmpl-" + Guid.NewGuid().ToString("N");
 }

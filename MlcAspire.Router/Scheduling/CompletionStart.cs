@@ -8,11 +8,11 @@ public sealed class CompletionStart : IAsyncDisposable
 {
     private readonly IDisposable[] _owned;
 
-    private CompletionStart(EngineResponse? response, EngineFailure? failure, ActivityTimeout? streamTimeout, IDisposable[] owned)
+    private CompletionStart(EngineResponse? response, EngineFailure? failure, ActivityTimeout? generationTimeout, IDisposable[] owned)
     {
         Response = response;
         Failure = failure;
-        StreamTimeout = streamTimeout;
+        GenerationTimeout = generationTimeout;
         _owned = owned;
     }
 
@@ -23,10 +23,10 @@ public sealed class CompletionStart : IAsyncDisposable
 
     /// <summary>The token guarding the generation: a stream's is re-armed with the idle timeout on every read; a
     /// non-streamed answer's is its whole budget (<see cref="RouterOptions.CompletionTimeout"/>).</summary>
-    public ActivityTimeout? StreamTimeout { get; }
+    public ActivityTimeout? GenerationTimeout { get; }
 
-    public static CompletionStart Started(EngineResponse response, ActivityTimeout streamTimeout, params IDisposable[] owned) =>
-        new(response, null, streamTimeout, owned);
+    public static CompletionStart Started(EngineResponse response, ActivityTimeout generationTimeout, params IDisposable[] owned) =>
+        new(response, null, generationTimeout, owned);
 
     public static CompletionStart Failed(EngineFailure failure, params IDisposable?[] owned) =>
         new(null, failure, null, [.. owned.OfType<IDisposable>()]);
@@ -38,7 +38,7 @@ public sealed class CompletionStart : IAsyncDisposable
             await Response.DisposeAsync();
         }
 
-        StreamTimeout?.Dispose();
+        GenerationTimeout?.Dispose();
         foreach (var owned in _owned)
         {
             owned.Dispose();

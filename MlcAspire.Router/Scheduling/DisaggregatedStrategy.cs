@@ -1,17 +1,19 @@
 namespace MlcAspire.Router.Scheduling;
 
-/// <summary>Prefill/decode disaggregation over MicroServing (spec §5.4), with any number of prefill and decode engines.</summary>
+/// <summary>Prefill/decode disaggregation over MicroServing (mlc-protocol.md §5.4), with any number of prefill and decode engines.</summary>
 /// <remarks>
 /// Steps of one attempt:
-/// 1. Resolve the KV window for the prompt and check it (§4.5) before any engine is called.
+/// 1. Resolve the KV window for the prompt and check it (mlc-protocol.md §4.5) before any engine is called.
 /// 2. Lease the least-loaded decode engine D and the least-loaded prefill engine P ≠ D; both count until the handoff ends.
 /// 3. prep_recv on D: D reserves KV slots for <c>[matched : end]</c> and answers the slots' metadata.
 /// 4. remote_send on P, unless D's matched prefix already covers the window: P computes <c>[0 : end]</c> and pushes
 ///    <c>[matched : end]</c> into D's slots; the call returns once the KV is written.
 /// 5. start_generate on D from <c>end</c>; its SSE response goes back to the router's relay. P's lease ends here.
-/// If a step after prep_recv fails (or the client leaves), D's parked state is released (step 6, see
-/// <see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (§4.7). prep_recv itself runs to its
-/// answer or its own timeout even when the client leaves, so the router knows whether there is a state to release.
+/// 6. If a step after prep_recv fails (or the client leaves), D's parked state is released
+///    (<see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (mlc-protocol.md §4.7). prep_recv
+///    itself runs to its answer or its own timeout even when the client leaves, so the router knows whether there is a
+///    state to release; when it ended without an answer (timeout, broken connection), D may have parked the id just
+///    then, and <see cref="SettleDecodeStateAsync"/> finds out and releases it.
 /// </remarks>
 internal sealed class DisaggregatedStrategy(
     EngineScheduler scheduler, EngineClient client, TimeProvider timeProvider, IOptions<RouterOptions> options,
@@ -52,6 +54,7 @@ internal sealed class DisaggregatedStrategy(
 
         var started = false;
         var parked = false;
+        var unsettled = false;
         try
         {
             // :: Step 3
@@ -59,11 +62,12 @@ internal sealed class DisaggregatedStrategy(
             using (var timeout = new ActivityTimeout(timeProvider, _options.PrepRecvTimeout, CancellationToken.None))
             {
                 // Not the client's token: once D may have reserved KV, only its answer says whether it parked the id, and
-                // a release start_generate for an id that is not parked is a fatal engine check (§4.4). So a client who
+                // a release start_generate for an id that is not parked is a fatal engine check (mlc-protocol.md §4.4). So a client who
                 // leaves now does not cut the call; the answer is read (within PrepRecvTimeout) and the state released.
-                // What remains: D parks the id just as the timeout fires, and its state stays until D restarts (§4.7).
+                // D may park the id just as the timeout fires, its answer lost: step 6 settles that case.
                 var (body, failure) = await client.PostForJsonAsync(
                     decode.Engine, PrepRecvPath, DecodeRole, id, request.CreateEngineBody(id, ("end", end)), timeout, CancellationToken.None);
+                unsettled = failure is { Error: EngineCallError.Timeout or EngineCallError.Transport, BeforeRequestSent: false };
                 if (cancellationToken.IsCancellationRequested)
                 {
                     parked = failure is null;
@@ -102,20 +106,20 @@ internal sealed class DisaggregatedStrategy(
             }
 
             // :: Step 5
-            var streamTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
+            var generationTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
             var response = await client.SendAsync(
-                decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), streamTimeout, cancellationToken);
+                decode.Engine, StartGeneratePath, DecodeRole, id, request.CreateEngineBody(id, ("begin", resolvedEnd)), generationTimeout, cancellationToken);
 
             // start_generate reached the engine (or may have): a second one for this id would be a fatal engine check.
             parked = false;
             if (response.Failure is { } generateFailure)
             {
-                streamTimeout.Dispose();
+                generationTimeout.Dispose();
                 return CompletionStart.Failed(generateFailure);
             }
 
             started = true;
-            return CompletionStart.Started(response, streamTimeout, decode);
+            return CompletionStart.Started(response, generationTimeout, decode);
         }
         finally
         {
@@ -128,6 +132,10 @@ internal sealed class DisaggregatedStrategy(
                     if (parked)
                     {
                         await ReleaseDecodeStateAsync(request, id, decode.Engine, resolvedEnd);
+                    }
+                    else if (unsettled)
+                    {
+                        await SettleDecodeStateAsync(request, id, decode.Engine, resolvedEnd);
                     }
                 }
                 finally
@@ -164,15 +172,50 @@ internal sealed class DisaggregatedStrategy(
     }
 
     /// <summary>
+    /// After a prep_recv that ended without an answer, finds out whether D parked the id and frees it either way, with
+    /// calls that are safe in both cases: a second prep_recv for the same id with an empty window (<c>end: 0</c>, no
+    /// slots) is refused while the id is live on D (mlc-protocol.md §2.2), and otherwise parks at once; then the id is
+    /// parked for certain, and a release start_generate consumes it. A start_generate alone is not safe: for an id that
+    /// is not parked it is a fatal engine check (mlc-protocol.md §4.4).
+    /// </summary>
+    /// <remarks>
+    /// The bound: if D cannot be reached for this either (it died, or stays silent past <c>ReleaseTimeout</c>), its state
+    /// for the id stays unknown, is logged, and lasts until D restarts.
+    /// </remarks>
+    private async Task SettleDecodeStateAsync(CompletionRequest request, string id, EngineState decode, int resolvedEnd)
+    {
+        (JsonNode? Body, EngineFailure? Failure) probe;
+        using (var timeout = new ActivityTimeout(timeProvider, _options.ReleaseTimeout, CancellationToken.None))
+        {
+            probe = await client.PostForJsonAsync(decode, PrepRecvPath, DecodeRole, id, request.CreateEngineBody(id, ("end", 0)), timeout, CancellationToken.None);
+        }
+
+        switch (probe.Failure)
+        {
+            case null:
+                // The first prep_recv had been dropped with its connection; this one parked an empty window.
+                await ReleaseDecodeStateAsync(request, id, decode, begin: 0);
+                break;
+            case { Error: EngineCallError.EngineRejected or EngineCallError.EngineFailed }:
+                // The id is live: the first prep_recv parked it.
+                await ReleaseDecodeStateAsync(request, id, decode, resolvedEnd);
+                break;
+            default:
+                RouterLog.DecodeStateUnknown(logger, id, decode.Name, probe.Failure.Error);
+                break;
+        }
+    }
+
+    /// <summary>
     /// Frees the KV slots and parked state prep_recv left on D when the handoff will not complete. There is no
-    /// abort call (spec §4.7), so this starts the generation with a tiny budget and drops the connection as soon as
+    /// abort call (mlc-protocol.md §4.7), so this starts the generation with a tiny budget and drops the connection as soon as
     /// the headers arrive; the engine's disconnect handling aborts the request id.
     /// </summary>
     /// <remarks>Runs with its own budget, not the client's token: the client may be the one who left.</remarks>
-    private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineEndpoint decode, int resolvedEnd)
+    private async Task ReleaseDecodeStateAsync(CompletionRequest request, string id, EngineState decode, int begin)
     {
         using var timeout = new ActivityTimeout(timeProvider, _options.ReleaseTimeout, CancellationToken.None);
-        var body = request.CreateEngineBody(id, ("begin", resolvedEnd), ("stream", true), ("max_tokens", 1));
+        var body = request.CreateEngineBody(id, ("begin", begin), ("stream", true), ("max_tokens", 1));
         await using var response = await client.SendAsync(decode, StartGeneratePath, DecodeRole, id, body, timeout, CancellationToken.None);
         if (response.Failure is { } failure)
         {

@@ -5,14 +5,14 @@ public sealed class EngineLease : IDisposable
 {
     private int _released;
 
-    internal EngineLease(EngineEndpoint engine)
+    internal EngineLease(EngineState engine)
     {
         Engine = engine;
         engine.Acquire();
         RouterMetrics.ActiveRequests.Add(1, Tags(engine));
     }
 
-    public EngineEndpoint Engine { get; }
+    public EngineState Engine { get; }
 
     public void Dispose()
     {
@@ -23,7 +23,7 @@ public sealed class EngineLease : IDisposable
         }
     }
 
-    private static System.Diagnostics.TagList Tags(EngineEndpoint engine) => new()
+    private static System.Diagnostics.TagList Tags(EngineState engine) => new()
     {
         { RouterTelemetry.EngineTag, engine.Name },
         { RouterTelemetry.RoleTag, engine.Role.ToString().ToLowerInvariant() },

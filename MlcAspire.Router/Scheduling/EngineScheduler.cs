@@ -3,7 +3,7 @@ namespace MlcAspire.Router.Scheduling;
 /// <summary>Picks the least-loaded engine, rotating among ties, and takes a lease on it in the same step.</summary>
 /// <remarks>
 /// MLC's <c>_pick_endpoint</c> breaks ties toward the lowest index, so sequential traffic always lands on one
-/// engine (spec §5.7 W1). Here each selection keeps a cursor and scans from it, so equal loads take turns.
+/// engine (mlc-protocol.md W1). Here each selection keeps a cursor and scans from it, so equal loads take turns.
 /// Pick and increment happen under one lock: two concurrent requests never see the same "least loaded" engine.
 /// </remarks>
 public sealed class EngineScheduler
@@ -11,23 +11,23 @@ public sealed class EngineScheduler
     private readonly Lock _lock = new();
     private readonly int[] _cursors = new int[Enum.GetValues<EngineSelection>().Length];
 
-    private readonly Dictionary<EngineEndpoint, int> _indexes;
+    private readonly Dictionary<EngineState, int> _indexes;
     private readonly RouterMode _mode;
 
-    public EngineScheduler(IOptions<RouterOptions> options, IOptions<ReliabilityOptions> reliability, TimeProvider timeProvider)
+    public EngineScheduler(IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability, TimeProvider timeProvider)
     {
         var health = reliability.Value;
         _mode = options.Value.Mode;
-        Engines = [.. options.Value.Engines.Select(e => new EngineEndpoint(e.Name, e.Role, e.PeStart,
+        Engines = [.. options.Value.Engines.Select(e => new EngineState(e.Name, e.Role, e.PeStart,
             new EngineHealth(timeProvider, health.FailureThreshold, health.BreakDuration)))];
         _indexes = Engines.Select((engine, index) => (engine, index)).ToDictionary(x => x.engine, x => x.index);
     }
 
-    public IReadOnlyList<EngineEndpoint> Engines { get; }
+    public IReadOnlyList<EngineState> Engines { get; }
 
     /// <summary>Leases the least-loaded healthy engine of the selection, or null when none qualifies.</summary>
     /// <param name="exclude">An engine that must not be chosen (the decode engine when picking its prefill peer).</param>
-    public EngineLease? Acquire(EngineSelection selection, EngineEndpoint? exclude = null)
+    public EngineLease? Acquire(EngineSelection selection, EngineState? exclude = null)
     {
         lock (_lock)
         {
@@ -84,7 +84,7 @@ public sealed class EngineScheduler
         }
     }
 
-    private string? RoleUnavailability(string role, Func<EngineEndpoint, bool> qualifies)
+    private string? RoleUnavailability(string role, Func<EngineState, bool> qualifies)
     {
         var configured = Engines.Where(qualifies).ToList();
         if (configured.Count == 0)
@@ -97,7 +97,7 @@ public sealed class EngineScheduler
             : $"No {role}engine is healthy ({string.Join(", ", configured.Select(e => e.Name))} out of rotation); try again later.";
     }
 
-    private (EngineEndpoint Decode, EngineEndpoint Prefill)? PickPair()
+    private (EngineState Decode, EngineState Prefill)? PickPair()
     {
         var decode = Pick(EngineSelection.Decode, exclude: null);
         var prefill = decode is null ? null : Pick(EngineSelection.Prefill, exclude: decode);
@@ -111,11 +111,11 @@ public sealed class EngineScheduler
     }
 
     /// <summary>The best healthy engine of the selection, scanning from its cursor so equal loads take turns.</summary>
-    private EngineEndpoint? Pick(EngineSelection selection, EngineEndpoint? exclude)
+    private EngineState? Pick(EngineSelection selection, EngineState? exclude)
     {
         var count = Engines.Count;
         var start = _cursors[(int)selection];
-        EngineEndpoint? best = null;
+        EngineState? best = null;
         for (var i = 0; i < count; i++)
         {
             var engine = Engines[(start + i) % count];
@@ -133,7 +133,7 @@ public sealed class EngineScheduler
         return best;
     }
 
-    private EngineLease LeaseLocked(EngineEndpoint engine, EngineSelection selection)
+    private EngineLease LeaseLocked(EngineState engine, EngineSelection selection)
     {
         _cursors[(int)selection] = (_indexes[engine] + 1) % Engines.Count;
         engine.Health.OnDispatched(wasIdle: engine.ActiveRequests == 0);
@@ -141,12 +141,12 @@ public sealed class EngineScheduler
     }
 
     /// <summary>An engine whose last call failed comes after every engine whose did not; then the least loaded wins.</summary>
-    private static bool IsBetter(EngineEndpoint engine, EngineEndpoint best) =>
+    private static bool IsBetter(EngineState engine, EngineState best) =>
         engine.Health.IsSuspect != best.Health.IsSuspect
             ? !engine.Health.IsSuspect
             : engine.ActiveRequests < best.ActiveRequests;
 
-    private static bool Qualifies(EngineEndpoint engine, EngineSelection selection) => selection switch
+    private static bool Qualifies(EngineState engine, EngineSelection selection) => selection switch
     {
         EngineSelection.Prefill => engine.CanPrefill,
         EngineSelection.Decode => engine.CanDecode,

@@ -4,7 +4,7 @@ namespace MlcAspire.Router.Scheduling;
 
 /// <summary>
 /// The decoded <c>kv_append_metadata</c> of prep_recv: <c>base64(u64_le(len(J)) ‖ J)</c> where J is the compact JSON
-/// array <c>[nseg, slot_0, len_0, …]</c> concatenated over models (spec §4.6).
+/// array <c>[nseg, slot_0, len_0, …]</c> concatenated over models (mlc-protocol.md §4.6).
 /// </summary>
 public sealed record KvAppendMetadata(IReadOnlyList<(long Slot, int Length)> Segments)
 {

@@ -1,6 +1,6 @@
 namespace MlcAspire.Router.Scheduling;
 
-/// <summary>The KV window rules of MicroServing (spec §4.5); a violation is a fatal engine check, so the router checks first.</summary>
+/// <summary>The KV window rules of MicroServing (mlc-protocol.md §4.5); a violation is a fatal engine check, so the router checks first.</summary>
 public static class KvWindow
 {
     /// <summary>Below this, a balance factor means "decode engine prefills only the last token" (MLC's <c>abs(f) &lt; 1e-5</c>).</summary>

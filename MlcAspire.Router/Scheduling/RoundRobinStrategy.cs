@@ -1,6 +1,6 @@
 namespace MlcAspire.Router.Scheduling;
 
-/// <summary>Whole requests to one engine's <c>/v1/completions</c>, rotating among the least loaded; no tokenizing (W15).</summary>
+/// <summary>Whole requests to one engine's <c>/v1/completions</c>, rotating among the least loaded; no tokenizing (mlc-protocol.md W15).</summary>
 internal sealed class RoundRobinStrategy(
     EngineScheduler scheduler, EngineClient client, TimeProvider timeProvider, IOptions<RouterOptions> options) : ICompletionStrategy
 {

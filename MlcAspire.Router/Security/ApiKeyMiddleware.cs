@@ -4,15 +4,15 @@ using System.Text;
 namespace MlcAspire.Router.Security;
 
 /// <summary>
-/// The optional API key: with <see cref="ReliabilityOptions.ApiKey"/> set, <c>/v1/*</c> (and, with
-/// <see cref="ReliabilityOptions.ProtectOperationalEndpoints"/>, every other route) needs
+/// The optional API key: with <see cref="RouterReliabilityOptions.ApiKey"/> set, <c>/v1/*</c> (and, with
+/// <see cref="RouterReliabilityOptions.ProtectOperationalEndpoints"/>, every other route) needs
 /// <c>Authorization: Bearer &lt;key&gt;</c>. Registered only when a key is configured.
 /// </summary>
 /// <remarks>
 /// Both sides are hashed first so that <see cref="CryptographicOperations.FixedTimeEquals"/> compares equal lengths
 /// and the time taken reveals neither the key's content nor its length.
 /// </remarks>
-internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<ReliabilityOptions> options, ILogger<ApiKeyMiddleware> logger)
+internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RouterReliabilityOptions> options, ILogger<ApiKeyMiddleware> logger)
 {
     private const string BearerPrefix = "Bearer ";
 
@@ -36,9 +36,9 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<Reliabilit
             return Task.CompletedTask;
         }
 
-        var error = new OpenAIError(new OpenAIErrorDetail(
-            "A valid API key is required: send 'Authorization: Bearer <key>'.", OpenAIError.AuthenticationError, null, "invalid_api_key"));
-        return TypedResults.Json(error, RouterJsonContext.Default.OpenAIError, statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+        var error = OpenAIError.Create(
+            "A valid API key is required: send 'Authorization: Bearer <key>'.", OpenAIError.AuthenticationError, "invalid_api_key");
+        return OpenAIErrorResult.WriteAsync(context, StatusCodes.Status401Unauthorized, error, context.RequestAborted);
     }
 
     private bool HasValidKey(HttpRequest request)

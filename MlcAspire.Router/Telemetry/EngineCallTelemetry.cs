@@ -13,7 +13,7 @@ public sealed class EngineCallTelemetry : IDisposable
     private readonly KeyValuePair<string, object?>[] _tags;
     private bool _completed;
 
-    private EngineCallTelemetry(TimeProvider timeProvider, Activity? activity, string operation, EngineEndpoint engine, string role)
+    private EngineCallTelemetry(TimeProvider timeProvider, Activity? activity, string operation, EngineState engine, string role)
     {
         _timeProvider = timeProvider;
         _startedAt = timeProvider.GetTimestamp();
@@ -30,7 +30,7 @@ public sealed class EngineCallTelemetry : IDisposable
 
     /// <summary>Starts the span, tagged with what the request body says: prompt tokens, KV window and receiving PE.</summary>
     public static EngineCallTelemetry Start(
-        TimeProvider timeProvider, string operation, EngineEndpoint engine, string role, string requestId, EngineRequestBody body)
+        TimeProvider timeProvider, string operation, EngineState engine, string role, string requestId, EngineRequestBody body)
     {
         var activity = RouterTelemetry.ActivitySource.StartActivity(operation, ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })

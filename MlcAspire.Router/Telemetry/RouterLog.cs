@@ -40,6 +40,10 @@ internal static partial class RouterLog
         Message = "Could not release parked state of {RequestId} on {EngineName}: {Error}")]
     public static partial void DecodeStateReleaseFailed(ILogger logger, string requestId, string engineName, EngineCallError error);
 
+    [LoggerMessage(EventId = 30, EventName = "DecodeStateUnknown", Level = LogLevel.Warning,
+        Message = "prep_recv of {RequestId} on {EngineName} ended without an answer, and whether it parked could not be settled ({Error}); a parked state stays until the engine restarts")]
+    public static partial void DecodeStateUnknown(ILogger logger, string requestId, string engineName, EngineCallError error);
+
     [LoggerMessage(EventId = 20, EventName = "EngineCircuitOpened", Level = LogLevel.Warning,
         Message = "{EngineName} is out of rotation: {Reason}")]
     public static partial void EngineCircuitOpened(ILogger logger, string engineName, string reason);

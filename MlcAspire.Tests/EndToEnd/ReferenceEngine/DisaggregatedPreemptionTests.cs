@@ -23,7 +23,7 @@ public sealed class SlowSmallEngineFixture : IAsyncLifetime
     public async ValueTask DisposeAsync() => await Engine.DisposeAsync();
 }
 
-/// <summary>In disaggregation a preempted request is not recomputed: it ends with "preempt" (spec §2.3).</summary>
+/// <summary>In disaggregation a preempted request is not recomputed: it ends with "preempt" (mlc-protocol.md §2.3).</summary>
 [Trait("Category", "EndToEnd")]
 public sealed class DisaggregatedPreemptionTests(SlowSmallEngineFixture fixture) : IClassFixture<SlowSmallEngineFixture>
 {

@@ -198,7 +198,7 @@ public sealed class DisaggregationTests(DisaggregationFixture fixture) : IClassF
     private async Task<Generation> SingleEngineAsync(int[] prompt, CancellationToken ct) =>
         ReadGeneration(await PostOkAsync(fixture.PrefillUncached.Client, "/v1/completions", GreedyBody(prompt), ct));
 
-    /// <summary>The Python router's three calls (spec §5.4), with start_generate streamed as a router relays it.</summary>
+    /// <summary>The Python router's three calls (mlc-protocol.md §5.4), with start_generate streamed as a router relays it.</summary>
     private async Task<(Generation Generation, int PrefixMatched)> DisaggregateAsync(bool prefixCache, int[] prompt, string id, int end, CancellationToken ct)
     {
         var (prefill, decode) = fixture.Pair(prefixCache);

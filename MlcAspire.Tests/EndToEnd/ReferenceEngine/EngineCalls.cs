@@ -79,14 +79,14 @@ internal static class EngineCalls
         return new Generation(text.ToString(), logprobs, finish);
     }
 
-    /// <summary>Encodes a <c>kv_append_metadata</c> JSON array as spec §4.6 does.</summary>
+    /// <summary>Encodes a <c>kv_append_metadata</c> JSON array as mlc-protocol.md §4.6 does.</summary>
     public static string EncodeMetadata(string json)
     {
         var payload = Encoding.UTF8.GetBytes(json);
         return Convert.ToBase64String([.. BitConverter.GetBytes((ulong)payload.Length), .. payload]);
     }
 
-    /// <summary>Decodes <c>kv_append_metadata</c> (spec §4.6) into its JSON array, checking the length prefix.</summary>
+    /// <summary>Decodes <c>kv_append_metadata</c> (mlc-protocol.md §4.6) into its JSON array, checking the length prefix.</summary>
     public static long[] DecodeMetadata(string metadata)
     {
         var bytes = Convert.FromBase64String(metadata);

@@ -9,7 +9,7 @@ using static MlcAspire.Tests.EndToEnd.ReferenceEngine.EngineCalls;
 
 namespace MlcAspire.Tests.EndToEnd.ReferenceEngine;
 
-/// <summary>The engine's HTTP surface, byte for byte where MLC's shapes are fixed (spec §2–4).</summary>
+/// <summary>The engine's HTTP surface, byte for byte where MLC's shapes are fixed (mlc-protocol.md §2–4).</summary>
 [Trait("Category", "EndToEnd")]
 public sealed partial class EngineWireTests(EngineWireFixture fixture) : IClassFixture<EngineWireFixture>
 {

@@ -30,21 +30,10 @@ public sealed class GracefulShutdownTests
         await app.StartAsync(Token).WaitAsync(TestingApp.DefaultTimeout, Token);
         using var router = app.CreateHttpClient("router");
 
-        var started = 0;
-        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task Started()
-        {
-            if (Interlocked.Increment(ref started) == 2)
-            {
-                bothStarted.SetResult();
-            }
-
-            return Task.CompletedTask;
-        }
-
-        var longStream = StreamAsync(router, StreamBody(new JsonArray(1, 2, 3), maxTokens: 600), Token, Started);
-        var shortStream = StreamAsync(router, StreamBody(new JsonArray(4, 5, 6), maxTokens: 20), Token, Started);
-        await bothStarted.Task.WaitAsync(RequestBound, Token);
+        var (started, bothStarted) = FirstChunkBarrier(2);
+        var longStream = StreamAsync(router, StreamBody(new JsonArray(1, 2, 3), maxTokens: 600), Token, started);
+        var shortStream = StreamAsync(router, StreamBody(new JsonArray(4, 5, 6), maxTokens: 20), Token, started);
+        await bothStarted.WaitAsync(RequestBound, Token);
         using (var kill = Process.Start("kill", ["-TERM", app.GetResource("router").ProcessId!.Value.ToString(CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync(Token);

@@ -23,16 +23,39 @@ public sealed class HandoffDisconnectTests(HandoffFaultsFixture fixture) : IClas
         using var router = fixture.HeldPrepRecvRouter.CreateHttpClient("router");
         var sendsBefore = (await EngineMetricsAsync(prefill, Token))[RequestsTotal];
 
-        using var leave = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        var request = StreamAsync(router, StreamBody(Tokens(40, seed: 1), maxTokens: 8), leave.Token);
-        await WaitForMetricAsync(decode, ParkedRequests, 1, "engine-2 reserved the window and holds its prep_recv answer");
-        await leave.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        await LeaveOncePrepRecvParkedAsync(router, decode, seed: 1);
 
         await WaitForRouterIdleAsync(router, Token);
         await WaitForNoReservedStateAsync([decode], Token);
         Assert.Equal(sendsBefore, (await EngineMetricsAsync(prefill, Token))[RequestsTotal]);
         await AssertRouterHealthyAsync(router, Token);
+    }
+
+    [Fact]
+    public async Task PrepRecvTimesOutAfterTheDecodeEngineParked_ItsAnswerLost_TheRouterSettlesTheId_AndNoReservedStateRemains()
+    {
+        var decode = fixture.World.Engines[2];
+        using var router = fixture.TimedOutPrepRecvRouter.CreateHttpClient("router");
+
+        // The prep_recv parks at once and answers only after the router's timeout: it times out with its window parked
+        // on engine-2 (not retried: the engine got it), and the client gets the timeout.
+        var outcome = await StreamAsync(router, StreamBody(Tokens(40, seed: 4), maxTokens: 8), Token);
+
+        Assert.True(outcome.Status == 504 && outcome.ErrorCode == "engine_timeout", outcome.ToString());
+        await WaitForRouterIdleAsync(router, Token);
+        await WaitForNoReservedStateAsync([decode], Token);
+    }
+
+    [Fact]
+    public async Task ClientDisconnect_WhilePrepRecvIsInFlight_ThenItTimesOutAfterTheDecodeEngineParked_LeavesNoReservedState()
+    {
+        var decode = fixture.World.Engines[2];
+        using var router = fixture.TimedOutPrepRecvRouter.CreateHttpClient("router");
+
+        await LeaveOncePrepRecvParkedAsync(router, decode, seed: 5);
+
+        await WaitForRouterIdleAsync(router, Token);
+        await WaitForNoReservedStateAsync([decode], Token);
     }
 
     [Fact]
@@ -129,6 +152,16 @@ public sealed class HandoffDisconnectTests(HandoffFaultsFixture fixture) : IClas
             $"one router, {successes.Length + 1} completed, {engineErrors.Length} engine errors (400), 3 client disconnects (prep_recv, remote_send, " +
             $"start_generate), 2 generations in a preemption ({preemptions} preemptions; the newer one {(preempted[1].Done ? "completed after a restart" : "ended with " + preempted[1].ErrorCode)}): " +
             "load back to zero, no reserved state");
+    }
+
+    /// <summary>A client leaves once the decode engine parked its window, while the router still waits for the prep_recv answer.</summary>
+    private static async Task LeaveOncePrepRecvParkedAsync(HttpClient router, RunningEngine decode, int seed)
+    {
+        using var leave = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var request = StreamAsync(router, StreamBody(Tokens(40, seed), maxTokens: 8), leave.Token);
+        await WaitForMetricAsync(decode, ParkedRequests, 1, $"{decode.Name} reserved the window and holds its prep_recv answer");
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
     }
 
     /// <summary>A client leaves once the decode engine parked its window and the prefill engine holds the remote_send.</summary>

@@ -30,6 +30,12 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
     /// <summary>engine-3 → engine-2 (held prep_recv).</summary>
     internal TestingApp HeldPrepRecvRouter { get; private set; } = null!;
 
+    /// <summary>
+    /// engine-3 → engine-2 with a <c>PrepRecvTimeout</c> far shorter than engine-2's slow answer: the router's prep_recv
+    /// times out after engine-2 parked the window, the answer lost.
+    /// </summary>
+    internal TestingApp TimedOutPrepRecvRouter { get; private set; } = null!;
+
     /// <summary>engine-3 → engine-1: every phase runs.</summary>
     internal TestingApp StreamingRouter { get; private set; } = null!;
 
@@ -52,13 +58,15 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
         HeldRemoteSendRouter = World.CreateRouter([0, 1], settings, "--endpoint-roles", "Prefill", "Decode");
         HeldPrepRecvRouter = World.CreateRouter([3, 2], settings, "--endpoint-roles", "Prefill", "Decode");
         StreamingRouter = World.CreateRouter([3, 1], settings, "--endpoint-roles", "Prefill", "Decode");
-        await Task.WhenAll(((TestingApp[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter])
+        TimedOutPrepRecvRouter = World.CreateRouter([3, 2], new Dictionary<string, string>(settings) { ["Router__PrepRecvTimeout"] = "00:00:00.5" },
+            "--endpoint-roles", "Prefill", "Decode");
+        await Task.WhenAll(((TestingApp[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter])
             .Select(router => router.StartAsync(token).WaitAsync(TestingApp.DefaultTimeout, token)));
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var router in ((TestingApp?[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter]).OfType<TestingApp>())
+        foreach (var router in ((TestingApp?[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter]).OfType<TestingApp>())
         {
             await router.DisposeAsync();
         }

@@ -87,6 +87,25 @@ internal static class ReliabilityCalls
         return new CompletionOutcome(status, chunks, false, "<ended without [DONE]>", text.ToString(), retryAfter);
     }
 
+    /// <summary>
+    /// A callback for <see cref="StreamAsync"/>'s first chunk, shared by <paramref name="streams"/> streams, and a task that
+    /// completes once each of them sent its first chunk.
+    /// </summary>
+    public static (Func<Task> OnFirstChunk, Task AllStarted) FirstChunkBarrier(int streams)
+    {
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        return (() =>
+        {
+            if (Interlocked.Increment(ref started) == streams)
+            {
+                allStarted.SetResult();
+            }
+
+            return Task.CompletedTask;
+        }, allStarted.Task);
+    }
+
     /// <summary>Every engine's row of <c>GET /router/status</c>, by name.</summary>
     public static async Task<Dictionary<string, JsonObject>> EngineStatusAsync(HttpClient router, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using MlcAspire.Router.Forwarding;
@@ -113,7 +114,7 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EngineDropsTheConnection_BeforeHeaders_Gets502()
+    public async Task EngineDropsTheConnection_AfterItReadTheRequest_Gets502_NotRetried()
     {
         _engine.Handler = (context, _, _) =>
         {
@@ -125,7 +126,31 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
 
         var error = await ReadErrorAsync(response, HttpStatusCode.BadGateway);
         Assert.Equal("engine_unreachable", error["code"]!.GetValue<string>());
+        Assert.Single(_engine.Requests);
         await _client.WaitForIdleAsync(Token);
+    }
+
+    [Fact]
+    public async Task EngineRefusesTheConnection_TheRequestIsRetriedOnAnotherEngine_AndCompletes()
+    {
+        // A stopped engine's port refuses connections: its requests provably never reached it.
+        var stopped = await FakeEngine.StartAsync(Token);
+        var refusing = stopped.Address;
+        await stopped.DisposeAsync();
+        await using var router = new RouterFactory(RouterFactory.Settings("round-robin", [("Both", refusing, 0), ("Both", _engine.Address, 2)]));
+        using var client = router.CreateClient();
+
+        // Two requests in a row: the rotation sends one of them to the refusing engine first.
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            using var response = await client.PostCompletionAsync("""{"prompt":"x"}""", Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(2, _engine.Requests.Count);
+        var status = await client.GetFromJsonAsync<JsonObject>("/router/status", Token);
+        Assert.Equal(1, status!["engines"]![0]!["failed_requests"]!.GetValue<long>());
+        await client.WaitForIdleAsync(Token);
     }
 
     [Fact]
@@ -174,6 +199,28 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
         Assert.Equal(ids[0], chunks[0]["id"]!.GetValue<string>());
         // The client sent no seed: the router chose one, and every attempt samples with it, so retries repeat the text.
         Assert.Single(_engine.Requests.Select(r => r.Body["seed"]!.GetValue<int>()).Distinct());
+        await _client.WaitForIdleAsync(Token);
+    }
+
+    [Fact]
+    public async Task PreemptedStream_WhoseRetryDoesNotRepeatTheTextSent_EndsWithOneRetryDivergedErrorEvent_NeverSplicedText()
+    {
+        var attempts = 0;
+        _engine.Handler = (context, _, body) =>
+        {
+            var id = body["user"]!.GetValue<string>();
+            return Interlocked.Increment(ref attempts) == 1
+                ? FakeEngine.WriteSseAsync(context, [FakeEngine.Chunk(id, "Hel"), FakeEngine.Chunk(id, "", "preempt"), FakeEngine.UsageChunk(id, 0, 0)])
+                // The restart sampled another token (as batched arithmetic on a busier engine may): "Ha…", not "Hel…".
+                : FakeEngine.WriteSseAsync(context, [FakeEngine.Chunk(id, "Ha"), FakeEngine.Chunk(id, "ppy", "stop")]);
+        };
+
+        using var response = await _client.PostCompletionAsync("""{"prompt":"x","stream":true}""", Token);
+
+        var events = RouterTestExtensions.SseData(await response.Content.ReadAsStringAsync(Token));
+        Assert.Equal(2, events.Count);
+        Assert.Equal("Hel", JsonNode.Parse(events[0])!["choices"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal("retry_diverged", JsonNode.Parse(events[1])!["error"]!["code"]!.GetValue<string>());
         await _client.WaitForIdleAsync(Token);
     }
 
@@ -269,7 +316,7 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
     [InlineData(true)]
     public async Task EngineSilentPastItsGenerationTimeout_Gets504EngineTimeout_BeforeAnyByte(bool stream)
     {
-        // The only engine holds every request: the one retry of a fault before the first byte stalls on it too.
+        // The engine got the request and may still be computing it: a timeout is not retried.
         _engine.Handler = (context, _, _) => Task.Delay(Timeout.Infinite, context.RequestAborted);
         var settings = RouterFactory.Settings("round-robin", [("Both", _engine)]);
         // A stream's headers come with its first token; a non-streamed answer's with its last.
@@ -282,7 +329,7 @@ public sealed class CompletionErrorsTests : IAsyncLifetime
         var error = await ReadErrorAsync(response, HttpStatusCode.GatewayTimeout);
         Assert.Equal("engine_timeout", error["code"]!.GetValue<string>());
         Assert.Equal("server_error", error["type"]!.GetValue<string>());
-        Assert.Equal(2, _engine.Requests.Count);
+        Assert.Single(_engine.Requests);
         await client.WaitForIdleAsync(Token);
     }
 

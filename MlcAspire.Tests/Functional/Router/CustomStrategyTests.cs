@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Forwarding;
 using MlcAspire.Router.Scheduling;

@@ -34,6 +34,9 @@ internal sealed class FakeEngine : IAsyncDisposable
     /// <summary>How many readiness probes (<c>GET /v1/models</c>) the router sent; each follows that tick's progress check.</summary>
     public int ReadinessProbes => Volatile.Read(ref _readinessProbes);
 
+    /// <summary>The status readiness probes get: 200 by default, anything else makes the engine look not ready.</summary>
+    public int ReadinessStatus { get; set; } = 200;
+
     public Func<HttpContext, string, JsonObject, Task> Handler { get; set; } = (context, _, _) => WriteTextAsync(context, 404, "");
 
     public static async Task<FakeEngine> StartAsync(CancellationToken cancellationToken)
@@ -54,7 +57,7 @@ internal sealed class FakeEngine : IAsyncDisposable
     private Task AnswerReadinessAsync(HttpContext context)
     {
         Interlocked.Increment(ref _readinessProbes);
-        return WriteTextAsync(context, 200, """{"object":"list","data":[]}""", "application/json");
+        return WriteTextAsync(context, ReadinessStatus, """{"object":"list","data":[]}""", "application/json");
     }
 
     public IEnumerable<JsonObject> BodiesFor(string path) => Requests.Where(r => r.Path == path).Select(r => r.Body);
@@ -114,7 +117,7 @@ internal sealed class FakeEngine : IAsyncDisposable
 
     /// <summary>
     /// The tokens of <paramref name="texts"/> for the request id in the body: a complete stream when the body asks
-    /// for one, else MLC's joined answer (spec §2.3).
+    /// for one, else MLC's joined answer (mlc-protocol.md §2.3).
     /// </summary>
     public static Task StreamTextAsync(HttpContext context, JsonObject body, params string[] texts)
     {
@@ -148,7 +151,7 @@ internal sealed class FakeEngine : IAsyncDisposable
         await context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
     }
 
-    /// <summary>MLC's double-encoded error: a JSON string holding the error object (spec §2.5).</summary>
+    /// <summary>MLC's double-encoded error: a JSON string holding the error object (mlc-protocol.md §2.5).</summary>
     public static Task WriteMlcErrorAsync(HttpContext context, int status, string message) =>
         WriteTextAsync(context, status,
             JsonValue.Create(new JsonObject { ["object"] = "error", ["message"] = message, ["code"] = status }.ToJsonString())!.ToJsonString(),

@@ -119,7 +119,7 @@ public sealed class RoundRobinCompletionsTests : IAsyncLifetime
         {
             engine.Handler = (context, _, body) =>
             {
-                // MLC's own join (spec §2.3): text per choice, first finish_reason, logprobs concatenated, usage.
+                // MLC's own join (mlc-protocol.md §2.3): text per choice, first finish_reason, logprobs concatenated, usage.
                 JsonObject Choice(int index, string text, string finish) => new()
                 {
                     ["finish_reason"] = finish, ["index"] = index, ["text"] = text,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using MlcAspire.Contracts;
 using MlcAspire.Router.Telemetry;
 
 namespace MlcAspire.Tests.Functional.Router;

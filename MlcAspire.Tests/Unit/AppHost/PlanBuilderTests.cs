@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using MlcAspire.AppHost.Planning;
 using MlcAspire.AppHost.Topology;
+using MlcAspire.Contracts;
 
 namespace MlcAspire.Tests.Unit.AppHost;
 

@@ -32,7 +32,7 @@ public sealed class CompletionChunkTests
     {
         var chunk = CompletionChunk.Scan("""{"error":null,"choices":[{"index":1,"text":"abc","finish_reason":"preempt"}]}"""u8);
 
-        Assert.Equal([new ChoiceSummary(1, 3, "preempt")], chunk.Choices);
+        Assert.Equal([new ChoiceSummary(1, "abc", "preempt")], chunk.Choices);
         Assert.True(chunk.IsPreempted);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Forwarding;
 using MlcAspire.Router.Health;
@@ -14,7 +15,7 @@ namespace MlcAspire.Tests.Unit.Router;
 [Trait("Category", "Unit")]
 public sealed class EngineClientTests
 {
-    private static readonly EngineEndpoint Engine = new("engine-0", EngineRole.Both, 0, new EngineHealth(TimeProvider.System, 3, TimeSpan.FromSeconds(5)));
+    private static readonly EngineState Engine = new("engine-0", EngineRole.Both, 0, new EngineHealth(TimeProvider.System, 3, TimeSpan.FromSeconds(5)));
 
     [Theory]
     [InlineData(400, EngineCallError.EngineRejected, 400)]

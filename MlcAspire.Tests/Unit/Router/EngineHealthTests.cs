@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Health;
 using MlcAspire.Router.Scheduling;
@@ -18,12 +19,12 @@ public sealed class EngineHealthTests
     {
         var health = new EngineHealth(_time, failureThreshold: 2, BreakDuration);
 
-        health.RecordFailure("one");
+        health.RecordFault("one");
         health.RecordSuccess();
-        health.RecordFailure("two");
+        health.RecordFault("two");
         Assert.Equal(CircuitState.Closed, health.State);
 
-        health.RecordFailure("three");
+        health.RecordFault("three");
         Assert.Equal(CircuitState.Open, health.State);
         Assert.False(health.IsAvailable);
         Assert.Equal("three", health.LastFailure);
@@ -33,7 +34,7 @@ public sealed class EngineHealthTests
     public void AfterTheBreak_OneTrialIsAllowed_ItsSuccessClosesAndItsFailureReopens()
     {
         var health = new EngineHealth(_time, failureThreshold: 1, BreakDuration);
-        health.RecordFailure("down");
+        health.RecordFault("down");
 
         _time.Advance(BreakDuration);
         Assert.True(health.IsAvailable);
@@ -41,7 +42,7 @@ public sealed class EngineHealthTests
         Assert.Equal(CircuitState.HalfOpen, health.State);
         Assert.False(health.IsAvailable);
 
-        health.RecordFailure("still down");
+        health.RecordFault("still down");
         Assert.Equal(CircuitState.Open, health.State);
 
         _time.Advance(BreakDuration);
@@ -80,16 +81,7 @@ public sealed class EngineHealthTests
     [Fact]
     public void Scheduler_SkipsAnEngineWhoseCircuitIsOpen_AndAPairWithAnOpenMember()
     {
-        var scheduler = new EngineScheduler(Options.Create(new RouterOptions
-        {
-            Model = "m",
-            Engines =
-            [
-                new EngineOptions { Name = "engine-0", Role = EngineRole.Prefill, PeStart = 0 },
-                new EngineOptions { Name = "engine-1", Role = EngineRole.Decode, PeStart = 1 },
-                new EngineOptions { Name = "engine-2", Role = EngineRole.Decode, PeStart = 2 },
-            ],
-        }), Options.Create(new ReliabilityOptions()), _time);
+        var scheduler = TestSchedulers.Create(_time, RouterMode.Disagg, EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);
 
         scheduler.Engines[1].Health.Trip("down");
         using (var decode = scheduler.Acquire(EngineSelection.Decode))
@@ -112,12 +104,7 @@ public sealed class EngineHealthTests
     [Fact]
     public void Scheduler_RoundRobinWithEveryEngineOut_SaysNoEngineIsHealthy()
     {
-        var scheduler = new EngineScheduler(Options.Create(new RouterOptions
-        {
-            Mode = RouterMode.RoundRobin,
-            Model = "m",
-            Engines = [new EngineOptions { Name = "engine-0", Role = EngineRole.Both }, new EngineOptions { Name = "engine-1", Role = EngineRole.Both }],
-        }), Options.Create(new ReliabilityOptions()), _time);
+        var scheduler = TestSchedulers.Create(_time, RouterMode.RoundRobin, EngineRole.Both, EngineRole.Both);
 
         scheduler.Engines[0].Health.Trip("down");
         Assert.Null(scheduler.Unavailability);
@@ -149,19 +136,11 @@ public sealed class EngineHealthTests
     [Fact]
     public void Scheduler_PrefersAnEngineWhoseLastCallDidNotFail_EvenWhenItIsMoreLoaded()
     {
-        var scheduler = new EngineScheduler(Options.Create(new RouterOptions
-        {
-            Model = "m",
-            Engines =
-            [
-                new EngineOptions { Name = "engine-0", Role = EngineRole.Both, PeStart = 0 },
-                new EngineOptions { Name = "engine-1", Role = EngineRole.Both, PeStart = 1 },
-            ],
-        }), Options.Create(new ReliabilityOptions()), _time);
+        var scheduler = TestSchedulers.Create(_time, RouterMode.Disagg, EngineRole.Both, EngineRole.Both);
         using var busy = scheduler.Acquire(EngineSelection.Any);
         var other = scheduler.Engines.Single(e => e != busy!.Engine);
 
-        other.Health.RecordFailure("refused");
+        other.Health.RecordFault("refused");
         using var next = scheduler.Acquire(EngineSelection.Any);
 
         Assert.Same(busy!.Engine, next!.Engine);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 using MlcAspire.Router.Scheduling;
 
@@ -102,10 +103,5 @@ public sealed class EngineSchedulerTests
         Assert.Null(scheduler.Acquire(EngineSelection.Prefill));
     }
 
-    private static EngineScheduler Create(params EngineRole[] roles) =>
-        new(Options.Create(new RouterOptions
-        {
-            Model = "m",
-            Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role, PeStart = i })],
-        }), Options.Create(new ReliabilityOptions()), TimeProvider.System);
+    private static EngineScheduler Create(params EngineRole[] roles) => TestSchedulers.Create(TimeProvider.System, RouterMode.Disagg, roles);
 }

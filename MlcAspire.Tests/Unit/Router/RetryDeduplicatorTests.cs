@@ -25,14 +25,28 @@ public sealed class RetryDeduplicatorTests
         Assert.Equal("o", secondJson["choices"]![0]!["text"]!.GetValue<string>());
         Assert.Equal("or", secondJson["choices"]![1]!["text"]!.GetValue<string>());
         Assert.Equal(2, JsonNode.Parse(last!)!["choices"]!.AsArray().Count);
+        Assert.False(deduplicator.Diverged);
+    }
+
+    [Theory]
+    [InlineData("Hal", null)]
+    [InlineData("He", "stop")]
+    public void Rewrite_ARetryThatDoesNotRepeatTheTextSent_Diverges_AndSendsNothing(string text, string? finish)
+    {
+        var deduplicator = new RetryDeduplicator("cmpl-client");
+        deduplicator.RecordSent(CompletionChunk.Scan(Chunk("cmpl-client", (0, "Hel", null))));
+        deduplicator.BeginRetry();
+
+        Assert.Null(deduplicator.Rewrite(Chunk("cmpl-retry", (0, text, finish))));
+        Assert.True(deduplicator.Diverged);
     }
 
     [Fact]
-    public void Scan_FindsTextLengthsFinishReasonsAndErrors()
+    public void Scan_FindsTextsFinishReasonsAndErrors()
     {
         var chunk = CompletionChunk.Scan(Chunk("x", (0, "h\u00e9\\\"", "preempt"), (2, "", null)));
 
-        Assert.Equal([new ChoiceSummary(0, 4, "preempt"), new ChoiceSummary(2, 0, null)], chunk.Choices);
+        Assert.Equal([new ChoiceSummary(0, "h\u00e9\\\"", "preempt"), new ChoiceSummary(2, "", null)], chunk.Choices);
         Assert.True(chunk.IsPreempted);
         Assert.True(CompletionChunk.Scan("""{"error":{"message":"m"}}"""u8).IsError);
         Assert.False(CompletionChunk.Scan(Encoding.UTF8.GetBytes("""{"choices":[{"text":"preempt","finish_reason":null}]}""")).IsPreempted);

@@ -1,3 +1,4 @@
+using MlcAspire.Contracts;
 using MlcAspire.Router;
 
 namespace MlcAspire.Tests.Unit.Router;
@@ -32,7 +33,7 @@ public sealed class RouterOptionsValidatorTests
         var result = new RouterOptionsValidator().Validate(null, options);
 
         Assert.Contains("Router:Engines:1:Name 'engine-0' is listed twice.", result.FailureMessage);
-        Assert.Contains("Router:IdleTimeout must be positive.", result.FailureMessage);
+        Assert.Contains("Router:IdleTimeout must be positive (at least 1 ms).", result.FailureMessage);
     }
 
     [Fact]
@@ -52,6 +53,6 @@ public sealed class RouterOptionsValidatorTests
     {
         Mode = mode,
         Model = RepositoryPaths.ReferenceTinyModel,
-        Engines = [.. roles.Select((role, i) => new EngineOptions { Name = $"engine-{i}", Role = role })],
+        Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role })],
     };
 }

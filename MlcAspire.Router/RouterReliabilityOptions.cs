@@ -3,11 +3,15 @@ using System.ComponentModel.DataAnnotations;
 namespace MlcAspire.Router;
 
 /// <summary>
-/// Health, admission, security and shutdown settings, bound from the same <c>Router</c> section as
-/// <see cref="RouterOptions"/> (e.g. <c>Router__ApiKey</c>), see docs/reliability.md.
+/// The router's health, admission, security and shutdown settings (docs/reliability.md): the second half of the
+/// <c>Router</c> section, beside <see cref="RouterOptions"/>, so that every router key is <c>Router__*</c>
+/// (e.g. <c>Router__ApiKey</c>). A class of its own for its own validator and its own readers.
 /// </summary>
-public sealed class ReliabilityOptions
+public sealed class RouterReliabilityOptions
 {
+    /// <summary>The same section as <see cref="RouterOptions"/>: the keys users set (<c>Router__MaxQueuedRequests</c>) stay where they are.</summary>
+    public const string SectionName = RouterOptions.SectionName;
+
     /// <summary><c>Router__ApiKey</c>: when set, <c>/v1/*</c> needs <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     public string? ApiKey { get; set; }
 

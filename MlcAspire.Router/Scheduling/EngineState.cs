@@ -1,8 +1,11 @@
 namespace MlcAspire.Router.Scheduling;
 
-/// <summary>One engine as the router sees it: its address, role and live load.</summary>
+/// <summary>
+/// One engine's live state as the router sees it: its address and role (from <see cref="EngineConfig"/>), its load,
+/// call counts and circuit breaker (YARP's <c>DestinationState</c>).
+/// </summary>
 /// <remarks>Counters change only under <see cref="EngineScheduler"/>'s lock or through Interlocked.</remarks>
-public sealed class EngineEndpoint(string name, EngineRole role, int peStart, EngineHealth health)
+public sealed class EngineState(string name, EngineRole role, int peStart, EngineHealth health)
 {
     private int _activeRequests;
     private long _totalRequests;
@@ -39,5 +42,6 @@ public sealed class EngineEndpoint(string name, EngineRole role, int peStart, En
 
     internal void Release() => Interlocked.Decrement(ref _activeRequests);
 
-    internal void RecordFailure() => Interlocked.Increment(ref _failedRequests);
+    /// <summary>Counts a failed call for <c>/router/status</c>; the circuit breaker is <see cref="EngineHealth.RecordFault"/>.</summary>
+    internal void CountFailedCall() => Interlocked.Increment(ref _failedRequests);
 }

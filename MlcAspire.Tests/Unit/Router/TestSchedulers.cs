@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Options;
+using MlcAspire.Contracts;
+using MlcAspire.Router;
+using MlcAspire.Router.Scheduling;
+
+namespace MlcAspire.Tests.Unit.Router;
+
+/// <summary>Schedulers over engines named <c>engine-&lt;i&gt;</c> with the given roles (PE start = index), default reliability settings.</summary>
+internal static class TestSchedulers
+{
+    public static EngineScheduler Create(TimeProvider timeProvider, RouterMode mode, params EngineRole[] roles) =>
+        new(Options.Create(new RouterOptions
+        {
+            Mode = mode,
+            Model = "m",
+            Engines = [.. roles.Select((role, i) => new EngineConfig { Name = $"engine-{i}", Role = role, PeStart = i })],
+        }), Options.Create(new RouterReliabilityOptions()), timeProvider);
+}

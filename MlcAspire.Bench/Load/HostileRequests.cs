@@ -22,9 +22,23 @@ internal sealed class HostileRequests(int seed, int bodyLimit)
     public const string LongRun = "long-run";
 
     private readonly Random _random = new(seed);
+    private int _taken;
 
     /// <summary>A short, valid body that the generator mutates.</summary>
     private const string ValidBody = """{"prompt":"hello world","max_tokens":2,"temperature":0}""";
+
+    /// <summary>
+    /// The next body for one of several workers sharing this generator, in the seed's order; false once
+    /// <paramref name="count"/> have been taken.
+    /// </summary>
+    public bool TryTake(int count, out (string Kind, byte[] Body, bool Chunked) request)
+    {
+        lock (_random)
+        {
+            request = _taken < count ? Next() : default;
+            return _taken++ < count;
+        }
+    }
 
     /// <summary>The next body: its kind, its bytes, and whether it goes out chunked (no Content-Length).</summary>
     public (string Kind, byte[] Body, bool Chunked) Next()

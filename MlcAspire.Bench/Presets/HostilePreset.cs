@@ -39,23 +39,11 @@ internal sealed class HostilePreset : IPreset
         var answers = new ConcurrentBag<(string Kind, string Status, double Ms)>();
         var beside = context.RunAsync(topology, Loop("beside-hostile", "well-formed completions while the hostile mix runs"), cancellationToken);
         var hostile = new HostileRequests(seed: 17, bodyLimit: 4 * 1024 * 1024);
-        var next = 0;
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         await Task.WhenAll(Enumerable.Range(0, HostileWorkers).Select(async _ =>
         {
-            while (true)
+            while (hostile.TryTake(count, out var request))
             {
-                (string Kind, byte[] Body, bool Chunked) request;
-                lock (hostile)
-                {
-                    if (next++ >= count)
-                    {
-                        return;
-                    }
-
-                    request = hostile.Next();
-                }
-
                 var sent = Stopwatch.GetTimestamp();
                 var status = await PostAsync(http, url, request.Body, request.Chunked, cancellationToken);
                 answers.Add((request.Kind, status, Stopwatch.GetElapsedTime(sent).TotalMilliseconds));

@@ -83,28 +83,17 @@ public sealed class AdmissionTests(SmallCapacityFixture fixture) : IClassFixture
         Assert.True(expected.Done, expected.ToString());
 
         var hostile = new HostileRequests(seed: 6, bodyLimit);
-        var next = 0;
         var outcomes = new ConcurrentBag<(string Kind, string Outcome)>();
         var failures = new ConcurrentQueue<string>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
         async Task HostileWorkerAsync()
         {
-            while (true)
+            while (hostile.TryTake(HostileCount, out var request))
             {
-                (string Kind, byte[] Body, bool Chunked) request;
-                lock (hostile)
-                {
-                    if (next++ >= HostileCount)
-                    {
-                        return;
-                    }
-
-                    request = hostile.Next();
-                }
-
                 var oversized = request.Kind is HostileRequests.OversizedWithLength or HostileRequests.OversizedChunked;
                 var outcome = await PostRawAsync(oversized ? oversizedClient : router, request.Body, request.Chunked, Token);
                 outcomes.Add((request.Kind, outcome));
+
                 // A long-run prompt cannot fit the context window: the router refuses it, before tokenizing it when it is long.
                 var longRun = request.Kind.StartsWith(HostileRequests.LongRun, StringComparison.Ordinal);
                 if (outcome.StartsWith('5') || (oversized ? outcome != "413" : longRun ? outcome != "400" : !outcome.StartsWith('2') && !outcome.StartsWith('4')))

@@ -143,6 +143,8 @@ internal static class PlanBuilder
         environment["Router__Mode"] = RouterModeNames.Format(options.RouterMode);
         environment[RouterModelVariable] = options.Model;
         environment["Router__PdBalanceFactor"] = options.PdBalanceFactor.ToString("R", CultureInfo.InvariantCulture);
+        environment["Router__PdBalanceAdaptive"] = options.PdBalanceAdaptive ? "true" : "false";
+        environment["Router__RoutingPolicy"] = options.EffectiveRoutingPolicy;
         foreach (var engine in engines)
         {
             var details = engine.Engine!;

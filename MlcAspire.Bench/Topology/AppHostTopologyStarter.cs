@@ -37,7 +37,7 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
         var model = request.Engines.Timing.Count > 0
             ? TimingModelVariant.Create(request.Model, Path.Combine(workDirectory, "model"), request.Engines.Timing)
             : request.Model;
-        var world = PlanEngines(model, request.EngineCount, request.Engines);
+        var world = PlanEngines(model, request.EngineCount, request.Engines, request.PrefixCache);
         var chunkTimeLogs = request.Engines.RecordChunkTimes ? world.Engines.Select(engine => engine.Environment[ChunkTimesVariable]).ToArray() : null;
         var engines = world.Engines.Select(e => new RunningEngine(e.Name, e.Endpoint.Url, e.Engine!.PeStart)).ToList();
         var routers = request.Routers.Select(spec => (Spec: spec, Plan: PlanRouter(spec, model, engines))).ToList();
@@ -81,10 +81,11 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
     /// The engines as the AppHost plans a disaggregated topology, so that they join one NVSHMEM world even when only
     /// round-robin routers use them: the engine-pd target drives the KV handoff between engines 0 and 1 itself.
     /// </summary>
-    private AppPlan PlanEngines(string model, int engineCount, EngineSettings settings)
+    private AppPlan PlanEngines(string model, int engineCount, EngineSettings settings, bool prefixCache)
     {
         var plan = ArgumentPlanner.Plan(
-            [model, RouterModeFlag, RouterSpec.Disagg, "--endpoint-num-gpus", .. Enumerable.Repeat("1", engineCount)], Readiness.FreePort);
+            [model, RouterModeFlag, RouterSpec.Disagg, "--endpoint-num-gpus", .. Enumerable.Repeat("1", engineCount), .. prefixCache ? ["--enable-prefix-cache"] : Array.Empty<string>()],
+            Readiness.FreePort);
         return plan with { Engines = [.. plan.Engines.Select(engine => WithOverrides(engine, settings.ExtraOverrides).WithEnvironment(EngineEnvironment(engine, settings)))] };
     }
 

@@ -6,6 +6,9 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
 {
     public string Model => running.Model;
 
+    /// <summary>The engines' base URLs by index (their <c>/metrics</c> counts what they computed).</summary>
+    public IReadOnlyList<Uri> Engines => running.Engines;
+
     public IReadOnlyList<string> Notes => notes;
 
     public IReadOnlyList<EngineChunkLog> ChunkTimeLogs { get; } = [.. (running.ChunkTimeLogs ?? []).Select(path => new EngineChunkLog(path))];

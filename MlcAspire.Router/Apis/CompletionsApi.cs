@@ -46,6 +46,9 @@ public static class CompletionsApi
         }
 
         completion.PinSeed();
+        completion.SessionId = request.Headers[services.Routing.Value.SessionHeader].FirstOrDefault() is { Length: <= RoutingOptions.MaxSessionIdLength } session
+            ? session
+            : null;
         if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
         {
             // Before tokenizing: a text that cannot fit costs its UTF-8 length to refuse, not a tokenization.

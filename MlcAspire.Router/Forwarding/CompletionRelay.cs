@@ -22,13 +22,17 @@ namespace MlcAspire.Router.Forwarding;
 /// </remarks>
 public sealed class CompletionRelay(
     ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability,
-    ILogger<CompletionRelay> logger)
+    IOptions<RoutingOptions> routing, ILogger<CompletionRelay> logger)
 {
     /// <summary>Largest non-streamed answer read from an engine: far above any real completion, yet bounded.</summary>
     private const int MaxAnswerBytes = 64 * 1024 * 1024;
 
     private readonly RouterOptions _options = options.Value;
     private readonly RouterReliabilityOptions _reliability = reliability.Value;
+    private readonly RoutingOptions _routing = routing.Value;
+
+    /// <summary>Asks for (request) and carries (response) the routing explanation.</summary>
+    public const string RouteHeader = "X-Mlc-Route";
 
     public async Task RelayAsync(HttpContext context, CompletionRequest request, CancellationToken cancellationToken)
     {
@@ -65,6 +69,7 @@ public sealed class CompletionRelay(
 
                     // :: Step 3
                     engineName = start.Response!.Engine.Name;
+                    ShowRoute(context, attempt);
                     if (number > 0)
                     {
                         deduplicator.BeginRetry();
@@ -117,6 +122,19 @@ public sealed class CompletionRelay(
         finally
         {
             telemetry.Finish(clientId, outcome);
+        }
+    }
+
+    /// <summary>
+    /// The opt-in <c>X-Mlc-Route</c> response header: where the attempt ran and why (the client sent <c>X-Mlc-Route</c>,
+    /// or <see cref="RoutingOptions.ExposeRoute"/> is on). Engine names are resource names, not addresses.
+    /// </summary>
+    private void ShowRoute(HttpContext context, CompletionAttempt attempt)
+    {
+        if (attempt.Route is { } route && !context.Response.HasStarted
+            && (_routing.ExposeRoute || context.Request.Headers.ContainsKey(RouteHeader)))
+        {
+            context.Response.Headers[RouteHeader] = route.Describe();
         }
     }
 

@@ -47,6 +47,9 @@ public sealed class CompletionRequest
     /// </summary>
     public IReadOnlyList<int>? PromptTokens { get; private set; }
 
+    /// <summary>The client's session id (the configured session header), for session affinity; null when none was sent.</summary>
+    public string? SessionId { get; set; }
+
     /// <summary>
     /// Gives a request without a <c>seed</c> one, random per request. A preempted request is retried from scratch and
     /// the relay drops the text the client already has (<see cref="RetryDeduplicator"/>); that is exact only if every

@@ -107,6 +107,8 @@ public sealed class PlanBuilderTests
                 ["Router__Mode"] = "disagg",
                 ["Router__Model"] = "models/reference-tiny",
                 ["Router__PdBalanceFactor"] = "0.1",
+                ["Router__PdBalanceAdaptive"] = "false",
+                ["Router__RoutingPolicy"] = "cache-aware",
                 ["Router__Engines__0__Name"] = "engine-0",
                 ["Router__Engines__0__Role"] = "Prefill",
                 ["Router__Engines__0__PeStart"] = "0",

@@ -6,10 +6,7 @@ public sealed record CompletionServices(
     IPromptTokenizer Tokenizer,
     CompletionRelay Relay,
     IOptions<RouterOptions> Options,
-<<<<<<< HEAD
     IOptions<RequestLimitsOptions> Limits,
     TimeProvider TimeProvider,
-=======
     IOptions<RoutingOptions> Routing,
->>>>>>> main
     ILogger<CompletionServices> Logger);

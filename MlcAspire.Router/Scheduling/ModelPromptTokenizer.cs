@@ -12,15 +12,11 @@ internal sealed class ModelPromptTokenizer(IOptions<RouterOptions> options) : IP
     private readonly Lazy<MlcChatConfig?> _config = new(() => Directory.Exists(options.Value.Model) ? MlcModel.LoadConfig(options.Value.Model) : null);
     private readonly Lazy<MlcModel?> _model = new(() => Directory.Exists(options.Value.Model) ? MlcModel.Load(options.Value.Model) : null);
 
-<<<<<<< HEAD
-    public int? ContextWindowSize => _config.Value?.ContextWindowSize is > 0 and var size ? size : null;
-=======
     /// <summary>Whether <paramref name="model"/> is a model directory whose tokenizer the router can load.</summary>
     public static bool IsAvailable(string model) =>
         File.Exists(Path.Combine(model, MlcModel.ConfigFileName)) && File.Exists(Path.Combine(model, MlcModel.TokenizerFileName));
 
-    public int? ContextWindowSize => _model.Value?.Config.ContextWindowSize is > 0 and var size ? size : null;
->>>>>>> main
+    public int? ContextWindowSize => _config.Value?.ContextWindowSize is > 0 and var size ? size : null;
 
     public IReadOnlyList<int> Encode(string text) =>
         (_model.Value ?? throw new InvalidOperationException($"{RouterOptions.SectionName}:Model '{options.Value.Model}' is not a model directory, so text prompts cannot be tokenized."))

@@ -50,6 +50,12 @@ internal sealed class CompletionGateway(
         }
 
         var stops = ReadStops(request.Stop, invalid);
+        RequestLimits.Check(request, stops, invalid);
+        if (invalid.Count == 0 && RequestLimits.CheckPromptLength(request.Prompt, model, limits.MaxSequenceLength) is { } tooLong)
+        {
+            return (null, tooLong);
+        }
+
         var prompt = ReadPrompt(request.Prompt, invalid);
         if (invalid.Count > 0)
         {

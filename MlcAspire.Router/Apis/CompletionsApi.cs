@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MlcAspire.Router.Apis;
@@ -30,13 +31,15 @@ public static class CompletionsApi
         [AsParameters] CompletionServices services,
         CancellationToken cancellationToken)
     {
-        var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
+        var limits = services.Limits.Value;
+        var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(request, services.Options.Value.MaxRequestBodyBytes, limits, services.TimeProvider, cancellationToken);
         if (bodyError is not null)
         {
             return Error(services, bodyError);
         }
 
-        var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model);
+        var window = services.Tokenizer.ContextWindowSize;
+        var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model, limits, window);
         if (completion is null)
         {
             return Error(services, error!);
@@ -48,13 +51,18 @@ public static class CompletionsApi
             : null;
         if (services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
         {
+            // Before tokenizing: a text that cannot fit costs its UTF-8 length to refuse, not a tokenization.
+            if (window is { } textWindow && services.Tokenizer.MinimumTokenCount(text) is var least && least >= textWindow)
+            {
+                return Error(services, ContextLengthExceeded($"at least {least}", textWindow));
+            }
+
             completion.UseTokens(services.Tokenizer.Encode(text));
         }
 
-        if (completion.PromptTokens is { } tokens && services.Tokenizer.ContextWindowSize is { } window && tokens.Count >= window)
+        if (completion.PromptTokens is { } tokens && window is { } tokenWindow && tokens.Count >= tokenWindow)
         {
-            return Error(services, RequestError.Invalid(
-                $"The prompt has {tokens.Count} tokens, which does not fit the model's context window of {window} tokens.", "prompt", "context_length_exceeded"));
+            return Error(services, ContextLengthExceeded(tokens.Count.ToString(CultureInfo.InvariantCulture), tokenWindow));
         }
 
         Activity.Current?.SetTag(RouterTelemetry.ModeTag, services.Options.Value.Mode.ToString());
@@ -63,6 +71,9 @@ public static class CompletionsApi
 
     public static Ok<ModelList> GetModels(IOptions<RouterOptions> options, TimeProvider timeProvider) =>
         TypedResults.Ok(new ModelList("list", [new ModelCard(options.Value.Model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), "model", "MLC-LLM")]));
+
+    private static RequestError ContextLengthExceeded(string tokens, int window) => RequestError.Invalid(
+        $"The prompt has {tokens} tokens, which does not fit the model's context window of {window} tokens.", "prompt", "context_length_exceeded");
 
     private static OpenAIErrorResult Error(CompletionServices services, RequestError error)
     {

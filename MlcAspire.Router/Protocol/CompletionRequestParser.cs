@@ -11,11 +11,15 @@ public static class CompletionRequestParser
 {
     private static readonly string[] MicroServingFields = ["begin", "end", "kv_addr_info", "recv_rank"];
 
-    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel)
+    /// <param name="node">The body.</param>
+    /// <param name="configuredModel">The model the router serves; another <c>model</c> is a 404.</param>
+    /// <param name="limits">What one request may ask for.</param>
+    /// <param name="contextWindow">The model's context window, when the router knows it: <c>max_tokens</c> counts up to it.</param>
+    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow = null)
     {
         try
         {
-            return ParseObject(node, configuredModel);
+            return ParseObject(node, configuredModel, limits, contextWindow);
         }
         catch (InvalidOperationException ex)
         {
@@ -24,7 +28,7 @@ public static class CompletionRequestParser
         }
     }
 
-    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel)
+    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow)
     {
         if (node is not JsonObject body)
         {
@@ -97,7 +101,8 @@ public static class CompletionRequestParser
             ?? CheckString(body, "suffix")
             ?? CheckNumber(body, "temperature", 0, 2)
             ?? CheckNumber(body, "top_p", 0, 1, minimumExclusive: true)
-            ?? CheckResponseFormat(body);
+            ?? CheckResponseFormat(body)
+            ?? RequestLimitChecks.Check(body, limits, contextWindow);
         if (error is not null)
         {
             return (null, error);

@@ -17,6 +17,8 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
 
     public int? RouterPid(string name) => running.Routers.TryGetValue(name, out var router) ? router.Pid : null;
 
+    public Uri? RouterUrl(string name) => running.Routers.TryGetValue(name, out var router) ? router.Url : null;
+
     public static async Task<BenchTopology> StartAsync(
         ITopologyStarter starter, TopologyRequest request, bool withNginx, string workDirectory, HttpClient http, CancellationToken cancellationToken)
     {

@@ -30,6 +30,12 @@ internal sealed class RequestValidator(EngineOptions options, MlcModel model, En
         var invalid = CheckSampling(request);
         CheckRange(invalid, "logprobs", request.Logprobs, 0, 5);
         var stops = ReadStops(request.Stop, invalid);
+        RequestLimits.Check(request, stops, invalid);
+        if (invalid.Count == 0 && RequestLimits.CheckPromptLength(request.Prompt, model, limits.MaxSequenceLength) is { } tooLongText)
+        {
+            return (null, tooLongText);
+        }
+
         var prompt = ReadPrompt(request.Prompt, invalid);
         if (invalid.Count > 0)
         {
@@ -65,6 +71,7 @@ internal sealed class RequestValidator(EngineOptions options, MlcModel model, En
         }
 
         var stops = ReadStops(request.Stop, invalid);
+        RequestLimits.Check(request, stops, invalid);
         var (messages, messageError) = ChatMessageReader.Read(request.Messages);
         if (messageError is { IsSchemaError: true })
         {
@@ -95,6 +102,11 @@ internal sealed class RequestValidator(EngineOptions options, MlcModel model, En
         catch (ArgumentException ex)
         {
             return (null, EngineResults.BadRequest(ex.Message));
+        }
+
+        if (RequestLimits.CheckPromptLength(JsonSerializer.SerializeToElement(text, EngineJson.Context.String), model, limits.MaxSequenceLength) is { } tooLongText)
+        {
+            return (null, tooLongText);
         }
 
         var prompt = _template.Tokenize(text, prompt => model.Tokenizer.EncodeToIds(prompt));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -36,9 +37,15 @@ public static class CompletionsApi
         CancellationToken cancellationToken) =>
         HandleAsync(request, services, "prompt", body =>
         {
-            var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model);
+            var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model, services.Limits.Value, services.Tokenizer.ContextWindowSize);
             if (completion is not null && services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
             {
+                // Before tokenizing: a text that cannot fit costs its UTF-8 length to refuse, not a tokenization.
+                if (services.Tokenizer.ContextWindowSize is { } window && services.Tokenizer.MinimumTokenCount(text) is var least && least >= window)
+                {
+                    return (null, ContextLengthExceeded($"at least {least}", window, "prompt"));
+                }
+
                 completion.UseTokens(services.Tokenizer.Encode(text));
             }
 
@@ -55,7 +62,7 @@ public static class CompletionsApi
         CancellationToken cancellationToken) =>
         HandleAsync(request, services, "messages", body =>
         {
-            var (chat, error) = ChatRequestParser.Parse(body, services.Options.Value.Model);
+            var (chat, error) = ChatRequestParser.Parse(body, services.Options.Value.Model, services.Limits.Value, services.Tokenizer.ContextWindowSize);
             if (chat is null || !services.Strategy.RequiresPromptTokens)
             {
                 return (chat, error);
@@ -74,7 +81,8 @@ public static class CompletionsApi
         Func<JsonNode?, (CompletionRequest? Request, RequestError? Error)> parse,
         CancellationToken cancellationToken)
     {
-        var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(request, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
+        var (body, bodyError) = await RequestBodyReader.ReadJsonAsync(
+            request, services.Options.Value.MaxRequestBodyBytes, services.Limits.Value, services.TimeProvider, cancellationToken);
         if (bodyError is not null)
         {
             return Error(services, bodyError);
@@ -92,8 +100,7 @@ public static class CompletionsApi
             : null;
         if (completion.PromptTokens is { } tokens && services.Tokenizer.ContextWindowSize is { } window && tokens.Count >= window)
         {
-            return Error(services, RequestError.Invalid(
-                $"The prompt has {tokens.Count} tokens, which does not fit the model's context window of {window} tokens.", promptField, "context_length_exceeded"));
+            return Error(services, ContextLengthExceeded(tokens.Count.ToString(CultureInfo.InvariantCulture), window, promptField));
         }
 
         Activity.Current?.SetTag(RouterTelemetry.ModeTag, services.Options.Value.Mode.ToString());
@@ -102,6 +109,9 @@ public static class CompletionsApi
 
     public static Ok<ModelList> GetModels(IOptions<RouterOptions> options, TimeProvider timeProvider) =>
         TypedResults.Ok(new ModelList("list", [new ModelCard(options.Value.Model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), "model", "MLC-LLM")]));
+
+    private static RequestError ContextLengthExceeded(string tokens, int window, string promptField) => RequestError.Invalid(
+        $"The prompt has {tokens} tokens, which does not fit the model's context window of {window} tokens.", promptField, "context_length_exceeded");
 
     private static OpenAIErrorResult Error(CompletionServices services, RequestError error)
     {

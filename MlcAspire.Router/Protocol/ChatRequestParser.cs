@@ -12,11 +12,12 @@ public static class ChatRequestParser
     /// <summary>Chat fields a rendered (completion-style) engine request does not carry.</summary>
     private static readonly string[] ChatOnlyFields = ["messages", "tools", "tool_choice", "logprobs", "top_logprobs", "max_completion_tokens", "stop"];
 
-    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel)
+    /// <inheritdoc cref="CompletionRequestParser.Parse"/>
+    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow = null)
     {
         try
         {
-            return ParseObject(node, configuredModel);
+            return ParseObject(node, configuredModel, limits, contextWindow);
         }
         catch (InvalidOperationException ex)
         {
@@ -122,7 +123,7 @@ public static class ChatRequestParser
         return chat;
     }
 
-    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel)
+    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow)
     {
         if (node is not JsonObject body)
         {
@@ -148,7 +149,8 @@ public static class ChatRequestParser
             ?? RequestFieldChecks.CheckInteger(body, "top_logprobs", 0, 20)
             ?? RequestFieldChecks.CheckInteger(body, "max_completion_tokens", 1, int.MaxValue)
             ?? CheckLogprobPairing(body)
-            ?? CheckStreamOptionsNeedStream(body);
+            ?? CheckStreamOptionsNeedStream(body)
+            ?? RequestLimitChecks.Check(body, limits, contextWindow);
         if (error is not null)
         {
             return (null, error);

@@ -7,11 +7,15 @@ namespace MlcAspire.Router.Protocol;
 /// </summary>
 public static class CompletionRequestParser
 {
-    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel)
+    /// <param name="node">The body.</param>
+    /// <param name="configuredModel">The model the router serves; another <c>model</c> is a 404.</param>
+    /// <param name="limits">What one request may ask for.</param>
+    /// <param name="contextWindow">The model's context window, when the router knows it: <c>max_tokens</c> counts up to it.</param>
+    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow = null)
     {
         try
         {
-            return ParseObject(node, configuredModel);
+            return ParseObject(node, configuredModel, limits, contextWindow);
         }
         catch (InvalidOperationException ex)
         {
@@ -20,7 +24,7 @@ public static class CompletionRequestParser
         }
     }
 
-    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel)
+    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow)
     {
         if (node is not JsonObject body)
         {
@@ -58,7 +62,8 @@ public static class CompletionRequestParser
             ?? RequestFieldChecks.CheckInteger(body, "best_of", 1, 1, "Only 'best_of' = 1 is supported.")
             ?? RequestFieldChecks.CheckBoolean(body, "echo")
             ?? RequestFieldChecks.CheckInteger(body, "logprobs", 0, 5)
-            ?? RequestFieldChecks.CheckString(body, "suffix");
+            ?? RequestFieldChecks.CheckString(body, "suffix")
+            ?? RequestLimitChecks.Check(body, limits, contextWindow);
         if (error is not null)
         {
             return (null, error);

@@ -10,4 +10,7 @@ public interface IPromptTokenizer
     Models.Chat.ConversationTemplate? ConversationTemplate => null;
 
     IReadOnlyList<int> Encode(string text);
+
+    /// <summary>The fewest tokens <paramref name="text"/> can encode to, in O(n) without encoding it; 0 when the model is not available.</summary>
+    int MinimumTokenCount(string text);
 }

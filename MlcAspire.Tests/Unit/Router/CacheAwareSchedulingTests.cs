@@ -85,7 +85,7 @@ public sealed class CacheAwareSchedulingTests
         {
             ["model"] = "m",
             ["prompt"] = new System.Text.Json.Nodes.JsonArray([.. tokens.Select(t => (System.Text.Json.Nodes.JsonNode)t)]),
-        }, "m");
+        }, "m", new RequestLimitsOptions());
         return scheduler.CreateRoute(request!);
     }
 

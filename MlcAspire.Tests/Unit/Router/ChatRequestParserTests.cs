@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MlcAspire.Models.Chat;
+using MlcAspire.Router;
 using MlcAspire.Router.Protocol;
 
 namespace MlcAspire.Tests.Unit.Router;
@@ -32,7 +33,7 @@ public sealed class ChatRequestParserTests
     [InlineData("""{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"maybe"}""", "tool_choice", "invalid_value")]
     public void Parse_BadChat_IsA400NamingTheField(string body, string param, string code)
     {
-        var (request, error) = ChatRequestParser.Parse(JsonNode.Parse(body), "m");
+        var (request, error) = ChatRequestParser.Parse(JsonNode.Parse(body), "m", new RequestLimitsOptions());
 
         Assert.Null(request);
         Assert.Equal((400, param, code), (error!.StatusCode, error.Param, error.Code));
@@ -42,7 +43,7 @@ public sealed class ChatRequestParserTests
     public void Parse_TakesTheRoutersFields_MapsMaxCompletionTokens_AndAsksTheEngineForUsage()
     {
         var (request, _) = ChatRequestParser.Parse(JsonNode.Parse(
-            """{"messages":[{"role":"user","content":"a"}],"user":"u","debug_config":{"ignore_eos":true},"max_completion_tokens":5,"stream":true}"""), "m");
+            """{"messages":[{"role":"user","content":"a"}],"user":"u","debug_config":{"ignore_eos":true},"max_completion_tokens":5,"stream":true}"""), "m", new RequestLimitsOptions());
 
         Assert.False(request!.Body.ContainsKey("user"));
         Assert.False(request.Body.ContainsKey("debug_config"));
@@ -57,7 +58,7 @@ public sealed class ChatRequestParserTests
     public void Render_WritesACompletionStyleRequest_WithTheTemplatesPromptIdsAndStops()
     {
         var (chat, _) = ChatRequestParser.Parse(JsonNode.Parse(
-            """{"messages":[{"role":"system","content":"sys"},{"role":"user","content":"hi"}],"stop":"x","logprobs":true,"top_logprobs":3,"response_format":{"type":"json_object","schema":"{}"}}"""), "m");
+            """{"messages":[{"role":"system","content":"sys"},{"role":"user","content":"hi"}],"stop":"x","logprobs":true,"top_logprobs":3,"response_format":{"type":"json_object","schema":"{}"}}"""), "m", new RequestLimitsOptions());
 
         var (rendered, error) = ChatRequestParser.Render(chat!, Template, text => [.. text.Select(c => (int)c)]);
 
@@ -75,8 +76,8 @@ public sealed class ChatRequestParserTests
     public void Render_FunctionCalling_IsA400NamingTheLimit_RoleTheTemplateLacksToo()
     {
         var (withTools, _) = ChatRequestParser.Parse(JsonNode.Parse(
-            """{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"f","parameters":{}}}]}"""), "m");
-        var (withTool, _) = ChatRequestParser.Parse(JsonNode.Parse("""{"messages":[{"role":"tool","content":"42","tool_call_id":"c"}]}"""), "m");
+            """{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function","function":{"name":"f","parameters":{}}}]}"""), "m", new RequestLimitsOptions());
+        var (withTool, _) = ChatRequestParser.Parse(JsonNode.Parse("""{"messages":[{"role":"tool","content":"42","tool_call_id":"c"}]}"""), "m", new RequestLimitsOptions());
 
         var (_, toolsError) = ChatRequestParser.Render(withTools!, Template, _ => []);
         var (_, roleError) = ChatRequestParser.Render(withTool!, Template, _ => []);

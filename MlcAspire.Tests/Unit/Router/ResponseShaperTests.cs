@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using MlcAspire.Router.Forwarding;
+using MlcAspire.Router;
 using MlcAspire.Router.Protocol;
 
 namespace MlcAspire.Tests.Unit.Router;
@@ -50,7 +51,7 @@ public sealed class ResponseShaperTests
     [Fact]
     public void TextCompletion_ChunkNeedingNothing_PassesAsTheEnginesBytes_AndTextOffsetsCountAcrossChunks()
     {
-        var (request, _) = CompletionRequestParser.Parse(JsonNode.Parse("""{"prompt":"hi","stream":true,"logprobs":1}"""), "");
+        var (request, _) = CompletionRequestParser.Parse(JsonNode.Parse("""{"prompt":"hi","stream":true,"logprobs":1}"""), "", new RequestLimitsOptions());
         var shaper = new ResponseShaper(request!, "cmpl-c", "m");
         var plain = Encoding.UTF8.GetBytes("""{"id":"e","choices":[{"index":0,"text":"ab","finish_reason":null,"logprobs":{"text_offset":[0],"token_logprobs":[-1],"tokens":["ab"],"top_logprobs":[]}}],"usage":null}""");
 
@@ -66,7 +67,7 @@ public sealed class ResponseShaperTests
     [Fact]
     public void EngineChat_NullToolCallsRemoved_RefusalAdded_UsageKeptWhenAsked()
     {
-        var (request, _) = ChatRequestParser.Parse(JsonNode.Parse("""{"messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}"""), "");
+        var (request, _) = ChatRequestParser.Parse(JsonNode.Parse("""{"messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}"""), "", new RequestLimitsOptions());
         var shaper = new ResponseShaper(request!, "chatcmpl-c", "m");
 
         var chunk = Shape(shaper, """{"id":"chatcmpl-c","choices":[{"index":0,"delta":{"content":"a","role":"assistant","name":null,"tool_calls":null,"tool_call_id":null},"finish_reason":null,"logprobs":null}],"object":"chat.completion.chunk","usage":null}""");
@@ -80,7 +81,7 @@ public sealed class ResponseShaperTests
 
     private static CompletionRequest Rendered(string body)
     {
-        var (chat, error) = ChatRequestParser.Parse(JsonNode.Parse(body), "");
+        var (chat, error) = ChatRequestParser.Parse(JsonNode.Parse(body), "", new RequestLimitsOptions());
         Assert.Null(error);
         var (rendered, renderError) = ChatRequestParser.Render(chat!, MlcAspire.Tests.Unit.Models.MlcTemplates.Get("chatml"), text => [.. text.Select(c => (int)c)]);
         Assert.Null(renderError);

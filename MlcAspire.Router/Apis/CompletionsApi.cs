@@ -38,12 +38,16 @@ public static class CompletionsApi
         HandleAsync(request, services, "prompt", body =>
         {
             var (completion, error) = CompletionRequestParser.Parse(body, services.Options.Value.Model, services.Limits.Value, services.Tokenizer.ContextWindowSize);
+            if (completion is { N: > 1 } && services.Options.Value.Mode == RouterMode.Disagg)
+            {
+                return (null, RequestError.SeveralChoicesInHandoff);
+            }
+
             if (completion is not null && services.Strategy.RequiresPromptTokens && completion.PromptText is { } text)
             {
-                // Before tokenizing: a text that cannot fit costs its UTF-8 length to refuse, not a tokenization.
-                if (services.Tokenizer.ContextWindowSize is { } window && services.Tokenizer.MinimumTokenCount(text) is var least && least >= window)
+                if (RefuseUnfit(services.Tokenizer, text, "prompt") is { } refused)
                 {
-                    return (null, ContextLengthExceeded($"at least {least}", window, "prompt"));
+                    return (null, refused);
                 }
 
                 completion.UseTokens(services.Tokenizer.Encode(text));
@@ -69,9 +73,10 @@ public static class CompletionsApi
             }
 
             // A handoff needs the rendered conversation as its prompt; cache-aware routing only its token ids.
+            var tokenizer = services.Tokenizer;
             return services.Options.Value.Mode == RouterMode.Disagg
-                ? ChatRequestParser.Render(chat, services.Tokenizer.ConversationTemplate, services.Tokenizer.Encode)
-                : (ChatRequestParser.WithRoutingTokens(chat, services.Tokenizer.ConversationTemplate, services.Tokenizer.Encode), null);
+                ? ChatRequestParser.Render(chat, tokenizer.ConversationTemplate, tokenizer.Encode, text => RefuseUnfit(tokenizer, text, "messages"))
+                : (ChatRequestParser.WithRoutingTokens(chat, tokenizer.ConversationTemplate, tokenizer.Encode, text => RefuseUnfit(tokenizer, text, "messages")), null);
         }, cancellationToken);
 
     private static async Task<Results<CompletionResult, OpenAIErrorResult>> HandleAsync(
@@ -109,6 +114,12 @@ public static class CompletionsApi
 
     public static Ok<ModelList> GetModels(IOptions<RouterOptions> options, TimeProvider timeProvider) =>
         TypedResults.Ok(new ModelList("list", [new ModelCard(options.Value.Model, timeProvider.GetUtcNow().ToUnixTimeSeconds(), "model", "MLC-LLM")]));
+
+    /// <summary>Before tokenizing: a text that cannot fit costs its UTF-8 length to refuse, not a tokenization.</summary>
+    private static RequestError? RefuseUnfit(IPromptTokenizer tokenizer, string text, string promptField) =>
+        tokenizer.ContextWindowSize is { } window && tokenizer.MinimumTokenCount(text) is var least && least >= window
+            ? ContextLengthExceeded($"at least {least}", window, promptField)
+            : null;
 
     private static RequestError ContextLengthExceeded(string tokens, int window, string promptField) => RequestError.Invalid(
         $"The prompt has {tokens} tokens, which does not fit the model's context window of {window} tokens.", promptField, "context_length_exceeded");

@@ -31,8 +31,12 @@ public static class ChatRequestParser
     /// renders it and tokenized (the template's prefix ids first), the template's stop strings added to the client's
     /// (MLC's completion endpoint also adds them, and its stop token ids, itself), and chat's logprobs as a count.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="refuse"/> sees the rendered text before it is tokenized, so a conversation that cannot fit the
+    /// context window is refused for the cost of its length, not of a tokenization.
+    /// </remarks>
     public static (CompletionRequest? Request, RequestError? Error) Render(
-        CompletionRequest chat, ConversationTemplate? template, Func<string, IReadOnlyList<int>> encode)
+        CompletionRequest chat, ConversationTemplate? template, Func<string, IReadOnlyList<int>> encode, Func<string, RequestError?>? refuse = null)
     {
         if (chat.UsesFunctionCalling)
         {
@@ -45,10 +49,7 @@ public static class ChatRequestParser
 
         if (chat.N > 1)
         {
-            // prep_recv parks one sequence (the engine samples with prep_recv's settings, n forced to 1), so a handoff
-            // generates one choice; the others would come back empty.
-            return Fail("'n' greater than 1 is not supported by the router in disaggregated mode: a handoff generates one choice. Send n requests, or use round-robin mode.",
-                "n", "unsupported_parameter");
+            return (null, RequestError.SeveralChoicesInHandoff);
         }
 
         if (template is null)
@@ -64,6 +65,11 @@ public static class ChatRequestParser
         catch (ArgumentException ex)
         {
             return Fail(ex.Message, "messages");
+        }
+
+        if (refuse?.Invoke(text) is { } refused)
+        {
+            return (null, refused);
         }
 
         var body = new JsonObject();
@@ -106,13 +112,19 @@ public static class ChatRequestParser
     /// rendered conversation's; the request itself still goes to an engine's chat endpoint. Without a template, or for a
     /// conversation the template cannot render (the engine will say why), the request is routed without them.
     /// </summary>
-    public static CompletionRequest WithRoutingTokens(CompletionRequest chat, ConversationTemplate? template, Func<string, IReadOnlyList<int>> encode)
+    /// <remarks>A conversation <paramref name="refuse"/> refuses (it cannot fit the window) is routed without them, untokenized.</remarks>
+    public static CompletionRequest WithRoutingTokens(
+        CompletionRequest chat, ConversationTemplate? template, Func<string, IReadOnlyList<int>> encode, Func<string, RequestError?>? refuse = null)
     {
         if (template is not null)
         {
             try
             {
-                chat.UseTokens(template.Tokenize(template.Render(chat.Messages!), encode));
+                var text = template.Render(chat.Messages!);
+                if (refuse?.Invoke(text) is null)
+                {
+                    chat.UseTokens(template.Tokenize(text, encode));
+                }
             }
             catch (ArgumentException)
             {

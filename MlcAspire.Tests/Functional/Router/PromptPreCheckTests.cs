@@ -5,7 +5,8 @@ namespace MlcAspire.Tests.Functional.Router;
 
 /// <summary>
 /// In disagg mode the router tokenizes text prompts; one whose UTF-8 length over the longest token's (17 bytes in
-/// the reference vocabulary) already reaches the 4,096-token window is refused without tokenizing it.
+/// the reference vocabulary) already reaches the 4,096-token window is refused without tokenizing it; so is a chat
+/// conversation whose rendered text cannot fit.
 /// </summary>
 [Trait("Category", "Functional")]
 public sealed class PromptPreCheckTests : IAsyncLifetime
@@ -53,15 +54,53 @@ public sealed class PromptPreCheckTests : IAsyncLifetime
         Assert.Contains("The prompt has 34808 tokens", message);
     }
 
-    private async Task<string> RefusedAsync(string prompt)
+    [Fact]
+    public async Task ConversationThatCannotFitAtTheLongestTokenLength_Gets400ContextLengthExceeded_BeforeTokenizing()
     {
-        using var response = await _client.PostCompletionAsync(new JsonObject { ["prompt"] = prompt, ["max_tokens"] = 1 }.ToJsonString(), Token);
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = new string('x', Window * MaxTokenBytes) }),
+            ["max_tokens"] = 1,
+        };
+
+        var message = await ContextLengthExceededAsync("/v1/chat/completions", body);
+
+        // The rendered conversation adds the template's role markers to the user's text.
+        Assert.Matches(@"The prompt has at least 4\d\d\d tokens", message);
+    }
+
+    [Theory]
+    [InlineData("/v1/completions", "prompt")]
+    [InlineData("/v1/chat/completions", "messages")]
+    public async Task SeveralChoices_Get400UnsupportedParameter_BeforeAnyEngineCall(string path, string promptField)
+    {
+        JsonNode prompt = promptField == "prompt" ? "Hello" : new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hello" });
+
+        var error = await RefusedAsync(path, new JsonObject { [promptField] = prompt, ["n"] = 2 });
+
+        Assert.Equal("unsupported_parameter", error["code"]!.GetValue<string>());
+        Assert.Equal("n", error["param"]!.GetValue<string>());
+    }
+
+    private Task<string> RefusedAsync(string prompt) =>
+        ContextLengthExceededAsync("/v1/completions", new JsonObject { ["prompt"] = prompt, ["max_tokens"] = 1 });
+
+    private async Task<string> ContextLengthExceededAsync(string path, JsonObject body)
+    {
+        var error = await RefusedAsync(path, body);
+        Assert.Equal("context_length_exceeded", error["code"]!.GetValue<string>());
+        return error["message"]!.GetValue<string>();
+    }
+
+    private async Task<JsonNode> RefusedAsync(string path, JsonObject body)
+    {
+        using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var response = await _client.PostAsync(path, content, Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!["error"]!;
-        Assert.Equal("context_length_exceeded", error["code"]!.GetValue<string>());
         Assert.Empty(_prefill.Requests);
         Assert.Empty(_decode.Requests);
-        return error["message"]!.GetValue<string>();
+        return error;
     }
 }

@@ -31,7 +31,9 @@ internal static class TopologyResources
         var uid = disagg ? builder.AddNvshmemHelper(options, workingDirectory) : null;
         var router = builder.AddMlcRouter<Projects.MlcAspire_Router>(
             RouterName, options.Model, options.RouterMode, options.PdBalanceFactor, options.RouterHost, options.RouterPort)
-            .WithModelFolder(Path.GetFullPath(options.Model, workingDirectory));
+            .WithModelFolder(Path.GetFullPath(options.Model, workingDirectory))
+            .WithEnvironment("Router__PdBalanceAdaptive", options.PdBalanceAdaptive ? "true" : "false")
+            .WithEnvironment("Router__RoutingPolicy", options.EffectiveRoutingPolicy);
         for (var i = 0; i < options.EngineCount; i++)
         {
             var spec = new MlcEngineSpec

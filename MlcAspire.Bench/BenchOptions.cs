@@ -14,6 +14,9 @@ internal sealed class BenchOptions
           streaming  added time per relayed SSE chunk; then many concurrent slow streams (zero errors, router peak memory)
           pd         prefill/decode: round-robin vs 1P1D vs 1P1D balance 0.1, 3,000-token prompts, 100-token outputs,
                      rising request rate; disagg TTFT vs the engines' own prefill + KV transfer
+          prefix     cache-aware routing: 64 sessions x 8 turns with shared 2,000-token prefixes on four engines with the
+                     prefix cache, least-loaded vs cache-aware and static vs adaptive disagg split; no shared prefix;
+                     the pd workload through static balance 0 / 0.1 vs adaptive
           soak       10 minutes at half saturation through the round-robin router; router memory growth after warm-up
           smoke      a few seconds of everything (what the test runs)
 

@@ -17,4 +17,10 @@ public static class FinishReasons
     /// the whole request, and a router restarts it from scratch.
     /// </summary>
     public const string Preempt = "preempt";
+
+    /// <summary>A chat choice of a request whose tools turned on MLC's function calling (chat only).</summary>
+    public const string ToolCalls = "tool_calls";
+
+    /// <summary>A chat choice whose text was to be tool calls but did not parse as any (MLC's chat only; not OpenAI's).</summary>
+    public const string Error = "error";
 }

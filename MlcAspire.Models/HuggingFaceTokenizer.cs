@@ -5,12 +5,12 @@ using Microsoft.ML.Tokenizers;
 namespace MlcAspire.Models;
 
 /// <summary>
-/// Builds a Microsoft.ML.Tokenizers BPE tokenizer from a Hugging Face <c>tokenizer.json</c> of the
-/// byte-level BPE kind (GPT-2, Llama 3, Qwen, and the reference model), which ML.Tokenizers cannot read itself.
+/// Builds a byte-level BPE tokenizer from a Hugging Face <c>tokenizer.json</c> (GPT-2, Llama 3, Qwen, and the
+/// reference model), which Microsoft.ML.Tokenizers cannot read itself.
 /// </summary>
 internal static partial class HuggingFaceTokenizer
 {
-    public static Tokenizer Load(string path)
+    public static ByteLevelBpeTokenizer Load(string path)
     {
         using var stream = File.OpenRead(path);
         using var document = ParseJson(stream, path);
@@ -26,15 +26,24 @@ internal static partial class HuggingFaceTokenizer
             .ToList();
         var specialTokens = ReadAddedTokens(root);
         vocabulary.AddRange(specialTokens.Where(token => !vocabulary.Any(entry => entry.Key == token.Key)));
+        var merges = model.GetProperty("merges").EnumerateArray().Select(ReadMerge).ToList();
+        var preTokenizer = new RegexPreTokenizer(ReadSplitPattern(root), specialTokens);
 
-        var options = new BpeOptions(vocabulary)
+        // The library's tokenizer validates the vocabulary and merges, and decodes.
+        var library = BpeTokenizer.Create(new BpeOptions(vocabulary)
         {
-            Merges = model.GetProperty("merges").EnumerateArray().Select(ReadMerge).ToList(),
+            Merges = merges.Select(merge => $"{merge.Left} {merge.Right}"),
             ByteLevel = true,
             SpecialTokens = specialTokens,
-            PreTokenizer = new RegexPreTokenizer(ReadSplitPattern(root), specialTokens),
-        };
-        return BpeTokenizer.Create(options);
+            PreTokenizer = preTokenizer,
+        });
+
+        var ids = vocabulary.ToDictionary(entry => entry.Key, entry => entry.Value, StringComparer.Ordinal);
+        var byteIds = Enumerable.Range(0, 256)
+            .Select(value => ids.TryGetValue(ByteLevelAlphabet.CharOf((byte)value).ToString(), out var id) ? id : -1)
+            .ToArray();
+        var merger = new BytePairMerger(byteIds, [.. merges.Select(merge => (ids[merge.Left], ids[merge.Right], ids[merge.Left + merge.Right]))]);
+        return new ByteLevelBpeTokenizer(library, preTokenizer, merger, specialTokens, vocabulary);
     }
 
     private static JsonDocument ParseJson(Stream stream, string path)
@@ -50,11 +59,11 @@ internal static partial class HuggingFaceTokenizer
     }
 
     // Older files write a merge as "a b"; newer ones as ["a", "b"].
-    private static string ReadMerge(JsonElement merge) => merge.ValueKind switch
+    private static (string Left, string Right) ReadMerge(JsonElement merge) => merge.ValueKind switch
     {
-        JsonValueKind.String => merge.GetString()!,
-        JsonValueKind.Array => $"{merge[0].GetString()} {merge[1].GetString()}",
-        _ => throw new InvalidDataException("A BPE merge must be a string or a pair of strings."),
+        JsonValueKind.String when merge.GetString()!.Split(' ') is [var left, var right] => (left, right),
+        JsonValueKind.Array when merge.GetArrayLength() == 2 => (merge[0].GetString()!, merge[1].GetString()!),
+        _ => throw new InvalidDataException("A BPE merge must be a string \"a b\" or a pair of strings."),
     };
 
     private static Dictionary<string, int> ReadAddedTokens(JsonElement root)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlcAspire.Models.Chat;
 
 namespace MlcAspire.Models;
 
@@ -52,4 +53,8 @@ public sealed record MlcChatConfig
 
     [JsonPropertyName("pad_token_id")]
     public int? PadTokenId { get; init; }
+
+    /// <summary>How chat requests become a prompt, and the stops every request gets; null when the file has none.</summary>
+    [JsonPropertyName("conv_template")]
+    public ConversationTemplate? ConversationTemplate { get; init; }
 }

@@ -16,11 +16,13 @@ public sealed class MlcModel
     /// <summary>The Hugging Face tokenizer file MLC models ship (byte-level BPE for Llama 3, Qwen, GPT-2 style models).</summary>
     public const string TokenizerFileName = "tokenizer.json";
 
-    private MlcModel(string directory, MlcChatConfig config, Tokenizer tokenizer)
+    private readonly ByteLevelBpeTokenizer _tokenizer;
+
+    private MlcModel(string directory, MlcChatConfig config, ByteLevelBpeTokenizer tokenizer)
     {
         Directory = directory;
         Config = config;
-        Tokenizer = tokenizer;
+        _tokenizer = tokenizer;
     }
 
     /// <summary>The full path of the model directory.</summary>
@@ -28,7 +30,16 @@ public sealed class MlcModel
 
     public MlcChatConfig Config { get; }
 
-    public Tokenizer Tokenizer { get; }
+    /// <summary>The model's tokenizer; its encoding is O(n log n) in the text's length.</summary>
+    public Tokenizer Tokenizer => _tokenizer;
+
+    /// <summary>
+    /// The fewest tokens <paramref name="text"/> can encode to, in O(n) and without encoding it: its UTF-8 length
+    /// over the longest token's. A prompt (or a rendered chat conversation) whose bound already exceeds the context
+    /// window is rejected before it is tokenized, so the cost of a too-long prompt does not grow with its length
+    /// past that point. 0 when the tokenizer gives no such bound.
+    /// </summary>
+    public int MinimumTokenCount(ReadOnlySpan<char> text) => _tokenizer.MinimumTokenCount(text);
 
     /// <summary>Loads the config and tokenizer of the model directory at <paramref name="directory"/>.</summary>
     /// <exception cref="InvalidDataException">The directory is not an MLC model directory, or a file in it is malformed; the message names the file.</exception>

@@ -47,8 +47,7 @@ internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOp
             }
 
             // Disaggregation needs token ids, so the tokenizer must be there at start, not at the first request.
-            if (!File.Exists(Path.Combine(options.ModelFolder, MlcAspire.Models.MlcModel.ConfigFileName))
-                || !File.Exists(Path.Combine(options.ModelFolder, MlcAspire.Models.MlcModel.TokenizerFileName)))
+            if (!ModelPromptTokenizer.IsAvailable(options.ModelFolder))
             {
                 failures.Add($"{key}:Model '{options.ModelFolder}' must be a model directory with {MlcAspire.Models.MlcModel.ConfigFileName} and {MlcAspire.Models.MlcModel.TokenizerFileName} when {key}:Mode is disagg.");
             }

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -43,10 +45,12 @@ public static class Extensions
     /// <summary>The prefix of every ActivitySource and Meter the solution's own code creates.</summary>
     public const string TelemetryPrefix = "MlcAspire.";
 
-    /// <summary>Adds service discovery, HTTP client defaults, health checks and OpenTelemetry.</summary>
+    /// <summary>Adds service discovery, HTTP client defaults, health checks, OpenTelemetry and Kestrel's timeouts.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
+
+        builder.ConfigureServerLimits();
 
         builder.AddDefaultHealthChecks();
 
@@ -60,6 +64,30 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
 
+        return builder;
+    }
+
+    /// <summary>Applies <see cref="ServerLimitsOptions"/> to Kestrel, validated at start.</summary>
+    public static TBuilder ConfigureServerLimits<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<ServerLimitsOptions>()
+            .BindConfiguration(ServerLimitsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(
+                limits => limits.RequestHeadersTimeout > TimeSpan.Zero && limits.KeepAliveTimeout > TimeSpan.Zero,
+                $"{ServerLimitsOptions.SectionName}:{nameof(ServerLimitsOptions.RequestHeadersTimeout)} and {nameof(ServerLimitsOptions.KeepAliveTimeout)} must be positive.")
+            // Kestrel checks rates once a second and refuses a grace period that is not longer.
+            .Validate(
+                limits => limits.MinRequestBodyGracePeriod > TimeSpan.FromSeconds(1),
+                $"{ServerLimitsOptions.SectionName}:{nameof(ServerLimitsOptions.MinRequestBodyGracePeriod)} must be longer than 1 s.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerLimitsOptions>>((kestrel, options) =>
+        {
+            var limits = options.Value;
+            kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod);
+        });
         return builder;
     }
 

@@ -6,6 +6,10 @@ byte-level BPE of the kind MLC models ship (GPT-2 byte alphabet, ranked merges, 
 it is trained on the project's own English documents. Standard library only; deterministic.
 
     python3 models/train-tokenizer.py OUT.json VOCAB_SIZE CORPUS_FILE...
+
+The shipped files were trained with VOCAB_SIZE 1024 and two special tokens; ChatML's <|im_start|> and <|im_end|>
+(the reference models' conversation template) were added later as ids 1024 and 1025, which is what VOCAB_SIZE 1026
+with the four special tokens below reproduces: the same 1022 learned tokens, so no earlier id changed.
 """
 import collections
 import json
@@ -28,7 +32,7 @@ def bytes_to_unicode():
 
 # GPT-2's pre-tokenisation, with [^\W\d_] standing in for \p{L} (the re module has no Unicode classes).
 PRE_TOKEN = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+""")
-SPECIAL_TOKENS = ["<|endoftext|>", "<|begin_of_text|>"]
+SPECIAL_TOKENS = ["<|endoftext|>", "<|begin_of_text|>", "<|im_start|>", "<|im_end|>"]
 
 
 def train(text, vocab_size):

@@ -39,6 +39,21 @@ internal sealed record TopologyOptions
 
     public double PdBalanceFactor { get; init; }
 
+    /// <summary><c>--pd-balance-factor adaptive</c>: the router chooses the split per request (docs/router.md).</summary>
+    public bool PdBalanceAdaptive { get; init; }
+
+    /// <summary><c>--routing-policy</c>: <c>least-loaded</c> or <c>cache-aware</c>; null picks by the prefix cache (<see cref="EffectiveRoutingPolicy"/>).</summary>
+    public string? RoutingPolicy { get; init; }
+
+    /// <summary>Cache-aware routing pays only when the engines keep a prefix cache; without one there is nothing to match.</summary>
+    public string EffectiveRoutingPolicy => RoutingPolicy ?? (EnablePrefixCache ? CacheAwarePolicy : LeastLoadedPolicy);
+
+    public const string LeastLoadedPolicy = "least-loaded";
+
+    public const string CacheAwarePolicy = "cache-aware";
+
+    public const string AdaptiveBalance = "adaptive";
+
     public EngineKind EngineKind { get; init; } = EngineKind.Reference;
 
     public string PythonCommand { get; init; } = "python3";

@@ -31,6 +31,7 @@ internal static class TopologyReader
         new("--enable-prefix-cache", "EnablePrefixCache", IsSwitch: true),
         new("--attach-engines", "AttachEngines", IsSwitch: true),
         new("--pd-balance-factor", "PdBalanceFactor"),
+        new("--routing-policy", "RoutingPolicy"),
         new("--engine-kind", "EngineKind"),
         new("--python", "PythonCommand"),
         new("--otlp-endpoint", "OtlpEndpoint"),
@@ -92,7 +93,11 @@ internal static class TopologyReader
             EngineCountFlag = engineCountFlag,
             EnablePrefixCache = parser.Switch("--enable-prefix-cache"),
             AttachEngines = parser.Switch("--attach-engines"),
-            PdBalanceFactor = parser.Double("--pd-balance-factor") ?? defaults.PdBalanceFactor,
+            PdBalanceAdaptive = parser.String("--pd-balance-factor") == TopologyOptions.AdaptiveBalance,
+            PdBalanceFactor = parser.String("--pd-balance-factor") == TopologyOptions.AdaptiveBalance
+                ? defaults.PdBalanceFactor
+                : parser.Double("--pd-balance-factor") ?? defaults.PdBalanceFactor,
+            RoutingPolicy = parser.String("--routing-policy"),
             EngineKind = parser.Kind("--engine-kind") ?? defaults.EngineKind,
             PythonCommand = parser.String("--python") ?? defaults.PythonCommand,
             OtlpEndpoint = parser.String("--otlp-endpoint"),

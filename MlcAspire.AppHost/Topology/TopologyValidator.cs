@@ -64,6 +64,11 @@ internal static class TopologyValidator
             return $"--pd-balance-factor: {options.PdBalanceFactor} is outside [0, 1)";
         }
 
+        if (options.RoutingPolicy is not (null or TopologyOptions.LeastLoadedPolicy or TopologyOptions.CacheAwarePolicy))
+        {
+            return $"--routing-policy: expects {TopologyOptions.LeastLoadedPolicy} or {TopologyOptions.CacheAwarePolicy}, got '{options.RoutingPolicy}'";
+        }
+
         var roles = TopologyDefaults.Roles(options);
         return options.RouterMode switch
         {

@@ -9,18 +9,23 @@ internal sealed class PresetContext(BenchOptions options, string workDirectory, 
 
     public ReportBuilder Report => report;
 
+    public HttpClient Http => http;
+
+    public TextWriter Progress => progress;
+
     public TimeSpan Seconds(double seconds) => options.Seconds(seconds);
 
     /// <summary>Starts two timing-mode engines with <paramref name="engines"/>, the routers and nginx, or attaches
     /// to the processes named on the command line (the seam: <see cref="ITopologyStarter"/>).</summary>
     public async Task<BenchTopology> StartTopologyAsync(
-        string phase, IReadOnlyList<RouterSpec> routers, EngineSettings engines, bool withNginx, CancellationToken cancellationToken)
+        string phase, IReadOnlyList<RouterSpec> routers, EngineSettings engines, bool withNginx, CancellationToken cancellationToken,
+        int engineCount = 2, bool prefixCache = false)
     {
         var directory = Path.Combine(workDirectory, phase);
         ITopologyStarter starter = options.Engines.Count > 0
             ? new AttachedTopologyStarter(options.Engines, options.Routers, http)
             : new AppHostTopologyStarter(directory);
-        var request = new TopologyRequest(options.Model ?? BenchPaths.TimingModel, EngineCount: 2, routers, engines);
+        var request = new TopologyRequest(options.Model ?? BenchPaths.TimingModel, engineCount, routers, engines, prefixCache);
         progress.WriteLine($"Starting the {phase} topology (logs in {directory}) ...");
         var topology = await BenchTopology.StartAsync(starter, request, withNginx, directory, http, cancellationToken);
         foreach (var note in topology.Notes.Where(n => !report.Notes.Contains(n)))

@@ -43,7 +43,8 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
                 .Append((AspireApp.RouterName, RouterEnvironment(first)))
                 .ToDictionary(e => e.Item1, e => (IReadOnlyDictionary<string, string>)e.Item2);
             var engines = await AspireApp.StartAsync(
-                [model, .. RouterArgs(firstRunsWithEngines ? first : first with { Mode = RouterSpec.Disagg }), "--endpoint-num-gpus", .. engineNames.Select(_ => "1")],
+                [model, .. RouterArgs(firstRunsWithEngines ? first : first with { Mode = RouterSpec.Disagg }), "--endpoint-num-gpus", .. engineNames.Select(_ => "1"),
+                 .. request.PrefixCache ? ["--enable-prefix-cache"] : Array.Empty<string>()],
                 cancellationToken,
                 environment,
                 engineNames.ToDictionary(name => name, _ => (Action<IList<object>>)(args => AppendOverrides(args, request.Engines.ExtraOverrides))),

@@ -6,6 +6,9 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
 {
     public string Model => running.Model;
 
+    /// <summary>The engines' base URLs by index (their <c>/metrics</c> counts what they computed).</summary>
+    public IReadOnlyList<Uri> Engines => running.Engines;
+
     public IReadOnlyList<string> Notes => notes;
 
     public IReadOnlyList<EngineChunkLog> ChunkTimeLogs { get; } = [.. (running.ChunkTimeLogs ?? []).Select(path => new EngineChunkLog(path))];
@@ -13,6 +16,8 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
     public ILoadTarget? Target(string name) => targets.GetValueOrDefault(name);
 
     public int? RouterPid(string name) => running.Routers.TryGetValue(name, out var router) ? router.Pid : null;
+
+    public Uri? RouterUrl(string name) => running.Routers.TryGetValue(name, out var router) ? router.Url : null;
 
     public static async Task<BenchTopology> StartAsync(
         ITopologyStarter starter, TopologyRequest request, bool withNginx, string workDirectory, HttpClient http, CancellationToken cancellationToken)

@@ -1,13 +1,33 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using MlcAspire.ReferenceEngine.Protocol;
 
 namespace MlcAspire.ReferenceEngine.Apis;
 
-/// <summary>Reads a request body into <see cref="CompletionRequest"/>, answering malformed bodies with FastAPI's 422.</summary>
+/// <summary>Reads a completion or chat request body, answering malformed bodies with FastAPI's 422.</summary>
 internal static class CompletionRequestReader
 {
-    public static async Task<(CompletionRequest? Request, IResult? Error)> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken)
+    public static Task<(CompletionRequest? Request, IResult? Error)> ReadAsync(HttpRequest httpRequest, CancellationToken cancellationToken) =>
+        ReadTextAsync(httpRequest, EngineJson.Context.CompletionRequest, "prompt",
+            request => !IsText(request.Prompt) ? "prompt" : !IsText(request.Stop) ? "stop" : null, cancellationToken);
+
+    public static Task<(ChatCompletionRequest? Request, IResult? Error)> ReadChatAsync(HttpRequest httpRequest, CancellationToken cancellationToken) =>
+        ReadTextAsync(httpRequest, EngineJson.Context.ChatCompletionRequest, "messages",
+            request => !AllText(request.Messages) ? "messages" : !IsText(request.Stop) ? "stop" : null, cancellationToken);
+
+    /// <summary>Reads the body, then names the first field whose strings are not text (<paramref name="nonText"/>).</summary>
+    private static async Task<(T? Request, IResult? Error)> ReadTextAsync<T>(
+        HttpRequest httpRequest, JsonTypeInfo<T> typeInfo, string requiredField, Func<T, string?> nonText, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (request, error) = await ReadBodyAsync(httpRequest, typeInfo, requiredField, cancellationToken);
+        return request is not null && nonText(request) is { } field ? (null, NotUnicode(field)) : (request, error);
+    }
+
+    private static async Task<(T? Request, IResult? Error)> ReadBodyAsync<T>(
+        HttpRequest httpRequest, JsonTypeInfo<T> typeInfo, string requiredField, CancellationToken cancellationToken)
+        where T : class
     {
         // A document, not a JsonNode: Python's json reader lets a repeated key win, a JsonObject would throw.
         JsonDocument document;
@@ -27,10 +47,10 @@ internal static class CompletionRequestReader
             return (null, EngineResults.Validation([new("model_attributes_type", new JsonArray("body"), "Input should be a valid dictionary or object to extract fields from", ToNode(body))]));
         }
 
-        CompletionRequest? request;
+        T? request;
         try
         {
-            request = body.Deserialize(EngineJson.Context.CompletionRequest);
+            request = body.Deserialize(typeInfo);
         }
         catch (InvalidOperationException)
         {
@@ -47,18 +67,22 @@ internal static class CompletionRequestReader
                 : new(type, Location(field, null), $"Input should be {expected}", input)]));
         }
 
-        if (request!.Prompt.ValueKind == JsonValueKind.Undefined)
+        if (!body.TryGetProperty(requiredField, out var _))
         {
-            return (null, EngineResults.Validation([EngineResults.Invalid("prompt", "missing", "Field required", ToNode(body))]));
-        }
-
-        if (!IsText(request.Prompt) || !IsText(request.Stop))
-        {
-            return (null, NotUnicode(IsText(request.Prompt) ? "stop" : "prompt"));
+            return (null, EngineResults.Validation([EngineResults.Invalid(requiredField, "missing", "Field required", ToNode(body))]));
         }
 
         return (request, null);
     }
+
+    /// <summary>Every string anywhere in <paramref name="element"/> is text (the messages' contents, roles, names).</summary>
+    private static bool AllText(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => IsText(element),
+        JsonValueKind.Array => element.EnumerateArray().All(AllText),
+        JsonValueKind.Object => element.EnumerateObject().All(property => AllText(property.Value)),
+        _ => true,
+    };
 
     /// <summary>
     /// A lone surrogate escape (<c>\ud800</c>) is valid JSON but no text: it has no UTF-8 form to tokenise or match.

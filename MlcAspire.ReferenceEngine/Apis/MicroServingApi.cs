@@ -24,9 +24,9 @@ internal static class MicroServingApi
     }
 
     public static async Task<IResult> PrepareReceiveAsync(
-        HttpContext context, CompletionGateway gateway, EngineFaults faults, TimeProvider timeProvider, CancellationToken cancellationToken)
+        HttpContext context, CompletionGateway gateway, RequestValidator validator, EngineFaults faults, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.End), cancellationToken);
+        var (request, prepared, error) = await ReadAsync(context, validator, nameof(CompletionRequest.End), cancellationToken);
         if (prepared is null)
         {
             return error!;
@@ -50,9 +50,9 @@ internal static class MicroServingApi
     }
 
     public static async Task<IResult> RemoteSendAsync(
-        HttpContext context, CompletionGateway gateway, EngineFaults faults, TimeProvider timeProvider, CancellationToken cancellationToken)
+        HttpContext context, CompletionGateway gateway, RequestValidator validator, EngineFaults faults, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.KvAddrInfo), cancellationToken);
+        var (request, prepared, error) = await ReadAsync(context, validator, nameof(CompletionRequest.KvAddrInfo), cancellationToken);
         if (prepared is null)
         {
             return error!;
@@ -73,20 +73,20 @@ internal static class MicroServingApi
         };
     }
 
-    public static async Task<IResult> StartGenerateAsync(HttpContext context, CompletionGateway gateway, CancellationToken cancellationToken)
+    public static async Task<IResult> StartGenerateAsync(HttpContext context, CompletionGateway gateway, RequestValidator validator, CancellationToken cancellationToken)
     {
-        var (request, prepared, error) = await ReadAsync(context, gateway, nameof(CompletionRequest.Begin), cancellationToken);
+        var (request, prepared, error) = await ReadAsync(context, validator, nameof(CompletionRequest.Begin), cancellationToken);
         if (prepared is null)
         {
             return error!;
         }
 
         var ticket = gateway.Submit(request!.User!, RequestKind.StartGeneration, prepared, request, cancellationToken);
-        return await gateway.RespondAsync(context, request, prepared, ticket, cancellationToken);
+        return await gateway.RespondAsync(context, request, new TextCompletionShape(request, prepared), ticket, cancellationToken);
     }
 
     private static async Task<(CompletionRequest? Request, PreparedCompletion? Prepared, IResult? Error)> ReadAsync(
-        HttpContext context, CompletionGateway gateway, string step, CancellationToken cancellationToken)
+        HttpContext context, RequestValidator validator, string step, CancellationToken cancellationToken)
     {
         var (request, error) = await CompletionRequestReader.ReadAsync(context.Request, cancellationToken);
         if (request is null)
@@ -101,7 +101,7 @@ internal static class MicroServingApi
         }
 
         // MLC erases disagg_config without --enable-debug, so MicroServing cannot work there (mlc-protocol.md §3).
-        if (!gateway.DebugEnabled)
+        if (!validator.DebugEnabled)
         {
             return (null, null, EngineResults.BadRequest("MicroServing requires the engine to run with --enable-debug."));
         }
@@ -111,7 +111,7 @@ internal static class MicroServingApi
             return (null, null, EngineResults.BadRequest("MicroServing requests need \"user\": the request id shared by prep_recv, remote_send and start_generate."));
         }
 
-        var (prepared, invalid) = gateway.Prepare(request);
+        var (prepared, invalid) = validator.Prepare(request);
         return (request, prepared, invalid);
     }
 

@@ -41,6 +41,8 @@ internal static class Extensions
         services.AddSingleton(runner);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EngineMailbox>();
+        services.AddSingleton<RequestValidator>();
+        services.AddSingleton<FaultInjection>();
         services.AddSingleton<CompletionGateway>();
         var chunkTimesPath = builder.Configuration[ChunkTimeLog.Variable];
         services.AddSingleton(provider => new ChunkTimeLog(

@@ -13,6 +13,13 @@ internal sealed record ModelShape(
     ulong Seed,
     TimingSchedule Timing)
 {
+    /// <summary>
+    /// The vocabulary whose embedding rows are drawn first (<c>model_config.seed_vocab_size</c>, else all of it). Rows of
+    /// tokens added later (ChatML's, ids 1024 and 1025) are drawn after every other weight, so adding a token to the
+    /// tokenizer leaves every earlier weight, and so the model's outputs, as they were.
+    /// </summary>
+    public int SeedVocabSize { get; init; } = VocabSize;
+
     public int HeadDim => HiddenSize / NumHeads;
 
     /// <summary>Floats one token position occupies in the KV cache: K and V for every layer.</summary>
@@ -28,7 +35,10 @@ internal sealed record ModelShape(
             GetInt(modelConfig, "intermediate_size", 256),
             modelConfig.TryGetProperty("rope_theta", out var theta) ? theta.GetDouble() : 10000.0,
             modelConfig.TryGetProperty("seed", out var seed) ? seed.GetUInt64() : 0,
-            TimingSchedule.FromModelConfig(modelConfig));
+            TimingSchedule.FromModelConfig(modelConfig))
+        {
+            SeedVocabSize = Math.Min(vocabSize, GetInt(modelConfig, "seed_vocab_size", vocabSize)),
+        };
         if (shape.HiddenSize % shape.NumHeads != 0 || shape.HeadDim % 2 != 0)
         {
             throw new InvalidDataException("model_config: hidden_size must split into num_attention_heads heads of even size.");

@@ -13,7 +13,8 @@ internal sealed class TransformerWeights
         var inner = shape.IntermediateSize;
 
         // The tied embedding doubles as the output head.
-        Embedding = Draw(random, shape.VocabSize * hidden, 1.0f);
+        Embedding = new float[shape.VocabSize * hidden];
+        Fill(random, Embedding.AsSpan(0, shape.SeedVocabSize * hidden), 1.0f);
         Layers = new LayerWeights[shape.NumLayers];
         for (var i = 0; i < Layers.Length; i++)
         {
@@ -33,6 +34,7 @@ internal sealed class TransformerWeights
         }
 
         FinalNorm = Ones(hidden);
+        Fill(random, Embedding.AsSpan(shape.SeedVocabSize * hidden), 1.0f);
     }
 
     public float[] Embedding { get; }
@@ -44,12 +46,16 @@ internal sealed class TransformerWeights
     private static float[] Draw(SplitMix64 random, int count, float scale)
     {
         var values = new float[count];
+        Fill(random, values, scale);
+        return values;
+    }
+
+    private static void Fill(SplitMix64 random, Span<float> values, float scale)
+    {
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = random.NextSymmetric(scale);
         }
-
-        return values;
     }
 
     private static float[] Ones(int count) => Enumerable.Repeat(1.0f, count).ToArray();

@@ -7,11 +7,8 @@ namespace MlcAspire.ReferenceEngine.Protocol;
 /// MLC's <c>CompletionRequest</c> (mlc-protocol.md §2.2), plus the MicroServing fields of mlc-protocol.md §4.2–4.4, which only the
 /// <c>/microserving/*</c> routes read. Unknown keys are ignored, as pydantic's default does.
 /// </summary>
-internal sealed record CompletionRequest
+internal sealed record CompletionRequest : SamplingRequest
 {
-    [JsonPropertyName("model")]
-    public string? Model { get; init; }
-
     /// <summary>A string or a list of token ids.</summary>
     [JsonPropertyName("prompt")]
     public JsonElement Prompt { get; init; }
@@ -23,59 +20,11 @@ internal sealed record CompletionRequest
     [JsonPropertyName("echo")]
     public bool Echo { get; init; }
 
-    [JsonPropertyName("frequency_penalty")]
-    public double? FrequencyPenalty { get; init; }
-
-    [JsonPropertyName("presence_penalty")]
-    public double? PresencePenalty { get; init; }
-
     [JsonPropertyName("logprobs")]
     public int? Logprobs { get; init; }
 
-    [JsonPropertyName("logit_bias")]
-    public Dictionary<string, double>? LogitBias { get; init; }
-
-    [JsonPropertyName("max_tokens")]
-    public int? MaxTokens { get; init; }
-
-    /// <summary>Null means MLC's default, 1.</summary>
-    [JsonPropertyName("n")]
-    public int? N { get; init; }
-
-    [JsonIgnore]
-    public int ChoiceCount => N ?? 1;
-
-    [JsonPropertyName("seed")]
-    public long? Seed { get; init; }
-
-    /// <summary>A string, a list of strings, or null.</summary>
-    [JsonPropertyName("stop")]
-    public JsonElement Stop { get; init; }
-
-    [JsonPropertyName("stream")]
-    public bool Stream { get; init; }
-
-    [JsonPropertyName("stream_options")]
-    public StreamOptions? StreamOptions { get; init; }
-
     [JsonPropertyName("suffix")]
     public string? Suffix { get; init; }
-
-    [JsonPropertyName("temperature")]
-    public double? Temperature { get; init; }
-
-    [JsonPropertyName("top_p")]
-    public double? TopP { get; init; }
-
-    /// <summary>The engine's request id when given (mlc-protocol.md §2.2).</summary>
-    [JsonPropertyName("user")]
-    public string? User { get; init; }
-
-    [JsonPropertyName("response_format")]
-    public JsonElement ResponseFormat { get; init; }
-
-    [JsonPropertyName("debug_config")]
-    public DebugConfig? DebugConfig { get; init; }
 
     /// <summary>prep_recv and remote_send: the end of the KV window.</summary>
     [JsonPropertyName("end")]

@@ -27,7 +27,11 @@ internal sealed record GenerationSettings(
     int MaxTokens,
     IReadOnlyList<string> StopStrings,
     bool IgnoreEos,
-    int? TopLogprobs);
+    int? TopLogprobs)
+{
+    /// <summary>Token ids that end a choice besides the model's EOS: the conversation template's (MLC adds them to every request).</summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+}
 
 /// <summary>A request handed to the engine loop; its events come back on <see cref="Events"/>.</summary>
 internal sealed record EngineRequest(

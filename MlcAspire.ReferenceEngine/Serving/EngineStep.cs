@@ -218,7 +218,7 @@ internal sealed class EngineStep(
 
         string? finish = null;
         string text;
-        if (!settings.IgnoreEos && limits.EosTokenIds.Contains(token))
+        if (!settings.IgnoreEos && (limits.EosTokenIds.Contains(token) || settings.StopTokenIds.Contains(token)))
         {
             (text, finish) = (sequence.Text.Flush(), FinishReasons.Stop);
         }

@@ -6,10 +6,11 @@ namespace MlcAspire.Router.Admission;
 /// <summary>
 /// Guards <c>POST /v1/completions</c> before its body is read: 503 while the router is stopping or a role the mode
 /// needs (decode and prefill in disagg mode) has no healthy engine, 429 when the in-flight slots and the wait queue are full (both with <c>Retry-After</c> and the
-/// OpenAI envelope), the body size capped for chunked bodies too, and the drain deadline of a graceful shutdown.
+/// OpenAI envelope), also 429 when the bodies in flight would outweigh their budget, the body size capped for chunked
+/// bodies too, and the drain deadline of a graceful shutdown.
 /// </summary>
 internal sealed class AdmissionMiddleware(
-    RequestDelegate next, AdmissionGate gate, ShutdownDrain drain, EngineScheduler scheduler,
+    RequestDelegate next, AdmissionGate gate, BodyBudget bodyBudget, ShutdownDrain drain, EngineScheduler scheduler,
     IOptions<RouterOptions> routerOptions, IOptions<RouterReliabilityOptions> options, ILogger<AdmissionMiddleware> logger)
 {
     public const string CompletionsPath = "/v1/completions";
@@ -48,13 +49,23 @@ internal sealed class AdmissionMiddleware(
             return;
         }
 
+        var bodyLimit = routerOptions.Value.MaxRequestBodyBytes;
+        var bodyBytes = Math.Min(context.Request.ContentLength ?? bodyLimit, bodyLimit);
+        if (!bodyBudget.TryReserve(bodyBytes))
+        {
+            gate.Exit();
+            await RefuseAsync(context, StatusCodes.Status429TooManyRequests,
+                $"The router holds {bodyBudget.Held} bytes of request bodies, the most it may ({bodyBudget.Capacity}); try again later.", "rate_limit_exceeded");
+            return;
+        }
+
         try
         {
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrelLimit)
             {
                 // The API answers 413 past MaxRequestBodyBytes; Kestrel's limit only bounds how much of an oversized body it
                 // drains first (RequestBodyReader).
-                bodyLimit.MaxRequestBodySize = routerOptions.Value.MaxRequestBodyBytes + RequestBodyReader.DrainAllowanceBytes;
+                kestrelLimit.MaxRequestBodySize = bodyLimit + RequestBodyReader.DrainAllowanceBytes;
             }
 
             // The relay sees the drain deadline as its cancellation, stops, and the error is written here.
@@ -70,6 +81,7 @@ internal sealed class AdmissionMiddleware(
         finally
         {
             context.RequestAborted = clientAborted;
+            bodyBudget.Release(bodyBytes);
             gate.Exit();
         }
     }

@@ -6,4 +6,7 @@ public sealed record CompletionServices(
     IPromptTokenizer Tokenizer,
     CompletionRelay Relay,
     IOptions<RouterOptions> Options,
+    IOptions<RequestLimitsOptions> Limits,
+    TimeProvider TimeProvider,
+    IOptions<RoutingOptions> Routing,
     ILogger<CompletionServices> Logger);

@@ -24,10 +24,18 @@ public static class RouterStatusApi
             RouterModeNames.Format(settings.Mode),
             settings.Model,
             settings.PdBalanceFactor,
+            scheduler.Routing.PdBalanceAdaptive,
+            scheduler.Routing.RoutingPolicy == RoutingPolicy.CacheAware ? "cache-aware" : "least-loaded",
             settings.MaxPreemptRetries,
-            [.. scheduler.Engines.Select(engine => new EngineStatus(
+            [.. scheduler.Engines.Select((engine, i) => new EngineStatus(
                 engine.Name, engine.BaseAddress.ToString(), engine.Role.ToString(), engine.PeStart,
                 engine.ActiveRequests, engine.TotalRequests, engine.FailedRequests,
-                engine.Health.State.ToString(), engine.Health.LastFailure, engine.IsDrained))]));
+                engine.Health.State.ToString(), engine.Health.LastFailure, Status(scheduler.Prefixes[i]), engine.IsDrained))]));
+    }
+
+    private static PrefixIndexStatus Status(PrefixIndex index)
+    {
+        var blocks = index.Count;
+        return new PrefixIndexStatus(blocks, (long)blocks * index.BlockSize, index.ApproximateBytes, Math.Round(index.HitRate, 4));
     }
 }

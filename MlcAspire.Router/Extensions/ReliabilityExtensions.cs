@@ -18,6 +18,7 @@ public static class ReliabilityExtensions
         builder.Services.AddSingleton<IValidateOptions<RouterReliabilityOptions>, RouterReliabilityOptionsValidator>();
 
         builder.Services.AddSingleton<AdmissionGate>();
+        builder.Services.AddSingleton<BodyBudget>();
         builder.Services.AddSingleton<ShutdownDrain>();
         builder.Services.AddHostedService<EngineHealthProbe>();
         builder.Services.AddHealthChecks().AddCheck<RouterReadinessCheck>(RouterReadinessCheck.Name, tags: [Microsoft.Extensions.Hosting.Extensions.ReadinessTag]);

@@ -8,6 +8,9 @@ public readonly record struct ChoiceSummary(int Index, string Text, string? Fini
 
 public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool IsError)
 {
+    /// <summary>The chunk carries <c>usage</c> (the last one of a stream whose engine call asked for it).</summary>
+    public bool HasUsage { get; init; }
+
     /// <summary>Any choice preempted: in disaggregation the engine aborts the whole request then (mlc-protocol.md §2.3).</summary>
     public bool IsPreempted => Choices.Any(choice => choice.FinishReason == FinishReasons.Preempt);
 
@@ -22,6 +25,7 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
 
         var choices = new List<ChoiceSummary>();
         var isError = false;
+        var hasUsage = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("choices"u8))
@@ -39,6 +43,12 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
                     reader.Skip();
                 }
             }
+            else if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                hasUsage = reader.TokenType == JsonTokenType.StartObject;
+                reader.Skip();
+            }
             else if (reader.ValueTextEquals("error"u8))
             {
                 // Serializers that write every field send "error": null on a good chunk; only an actual error counts.
@@ -53,7 +63,7 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
             }
         }
 
-        return new CompletionChunk(choices, isError);
+        return new CompletionChunk(choices, isError) { HasUsage = hasUsage };
     }
 
     private static ChoiceSummary ReadChoice(ref Utf8JsonReader reader)
@@ -73,6 +83,12 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
                 reader.Read();
                 text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
             }
+            else if (reader.ValueTextEquals("delta"u8))
+            {
+                // A chat chunk: its text is delta.content.
+                reader.Read();
+                text = ReadDeltaContent(ref reader);
+            }
             else if (reader.ValueTextEquals("finish_reason"u8))
             {
                 reader.Read();
@@ -86,5 +102,31 @@ public sealed record CompletionChunk(IReadOnlyList<ChoiceSummary> Choices, bool 
         }
 
         return new ChoiceSummary(index, text, finishReason);
+    }
+
+    private static string ReadDeltaContent(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return "";
+        }
+
+        var content = "";
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isContent = reader.ValueTextEquals("content"u8);
+            reader.Read();
+            if (isContent && reader.TokenType == JsonTokenType.String)
+            {
+                content = reader.GetString()!;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return content;
     }
 }

@@ -22,13 +22,17 @@ namespace MlcAspire.Router.Forwarding;
 /// </remarks>
 public sealed class CompletionRelay(
     ICompletionStrategy strategy, TimeProvider timeProvider, IOptions<RouterOptions> options, IOptions<RouterReliabilityOptions> reliability,
-    ILogger<CompletionRelay> logger)
+    IOptions<RoutingOptions> routing, ILogger<CompletionRelay> logger)
 {
     /// <summary>Largest non-streamed answer read from an engine: far above any real completion, yet bounded.</summary>
     private const int MaxAnswerBytes = 64 * 1024 * 1024;
 
     private readonly RouterOptions _options = options.Value;
     private readonly RouterReliabilityOptions _reliability = reliability.Value;
+    private readonly RoutingOptions _routing = routing.Value;
+
+    /// <summary>Asks for (request) and carries (response) the routing explanation.</summary>
+    public const string RouteHeader = "X-Mlc-Route";
 
     public async Task RelayAsync(HttpContext context, CompletionRequest request, CancellationToken cancellationToken)
     {
@@ -37,7 +41,8 @@ public sealed class CompletionRelay(
         var outcome = "Success";
         var retriedFault = false;
         using var logScope = RouterLog.BeginRequestScope(logger, clientId);
-        var telemetry = RequestTelemetry.Begin(timeProvider, _options.Mode.ToString(), _options.Model);
+        var telemetry = RequestTelemetry.Begin(timeProvider, _options.Mode.ToString(), _options.Model, request.Operation);
+        var shaper = new ResponseShaper(request, clientId, _options.Model);
         try
         {
             for (var number = 0; ; number++)
@@ -65,14 +70,15 @@ public sealed class CompletionRelay(
 
                     // :: Step 3
                     engineName = start.Response!.Engine.Name;
+                    ShowRoute(context, attempt);
                     if (number > 0)
                     {
                         deduplicator.BeginRetry();
                     }
 
                     result = request.Stream
-                        ? await StreamAttemptAsync(context, start, deduplicator, number, cancellationToken)
-                        : await AnswerAttemptAsync(context, start, clientId, cancellationToken);
+                        ? await StreamAttemptAsync(context, start, deduplicator, shaper, number, cancellationToken)
+                        : await AnswerAttemptAsync(context, start, clientId, shaper, cancellationToken);
                     start.Response.Complete(result.Failure, result.Preempted ? "Preempted" : null);
                 }
 
@@ -121,6 +127,19 @@ public sealed class CompletionRelay(
     }
 
     /// <summary>
+    /// The opt-in <c>X-Mlc-Route</c> response header: where the attempt ran and why (the client sent <c>X-Mlc-Route</c>,
+    /// or <see cref="RoutingOptions.ExposeRoute"/> is on). Engine names are resource names, not addresses.
+    /// </summary>
+    private void ShowRoute(HttpContext context, CompletionAttempt attempt)
+    {
+        if (attempt.Route is { } route && !context.Response.HasStarted
+            && (_routing.ExposeRoute || context.Request.Headers.ContainsKey(RouteHeader)))
+        {
+            context.Response.Headers[RouteHeader] = route.Describe();
+        }
+    }
+
+    /// <summary>
     /// An engine fault (not the request's, not the client's) that provably started no engine work, with nothing sent to
     /// the client yet, may be retried, once.
     /// </summary>
@@ -136,27 +155,34 @@ public sealed class CompletionRelay(
     }
 
     private async Task<AttemptResult> StreamAttemptAsync(
-        HttpContext context, CompletionStart start, RetryDeduplicator deduplicator, int number, CancellationToken cancellationToken)
+        HttpContext context, CompletionStart start, RetryDeduplicator deduplicator, ResponseShaper shaper, int number, CancellationToken cancellationToken)
     {
         var result = await ReadEngineStreamAsync(start, async (payload, chunk) =>
         {
             if (number == 0)
             {
                 deduplicator.RecordSent(chunk);
-                await SseResponse.WriteEventAsync(context, payload, cancellationToken);
-                return null;
+            }
+            else
+            {
+                var rewritten = deduplicator.Rewrite(payload.Span);
+                if (deduplicator.Diverged)
+                {
+                    return new EngineFailure(EngineCallError.RetryDiverged,
+                        $"{start.Response!.Engine.Name} preempted this completion, and its restart did not repeat the text already sent; the stream ends here rather than splice two texts.");
+                }
+
+                if (rewritten is null)
+                {
+                    return null;
+                }
+
+                (payload, chunk) = (rewritten, CompletionChunk.Scan(rewritten));
             }
 
-            var rewritten = deduplicator.Rewrite(payload.Span);
-            if (deduplicator.Diverged)
+            foreach (var shaped in shaper.Shape(payload, chunk))
             {
-                return new EngineFailure(EngineCallError.RetryDiverged,
-                    $"{start.Response!.Engine.Name} preempted this completion, and its restart did not repeat the text already sent; the stream ends here rather than splice two texts.");
-            }
-
-            if (rewritten is not null)
-            {
-                await SseResponse.WriteEventAsync(context, rewritten, cancellationToken);
+                await SseResponse.WriteEventAsync(context, shaped, cancellationToken);
             }
 
             return null;
@@ -174,7 +200,8 @@ public sealed class CompletionRelay(
     /// Reads a non-streaming engine's answer whole (the engine joins it: text per choice, the first finish_reason,
     /// logprobs concatenated, and usage, mlc-protocol.md §2.3) and passes it on under the client-facing id and the router's model.
     /// </summary>
-    private async Task<AttemptResult> AnswerAttemptAsync(HttpContext context, CompletionStart start, string clientId, CancellationToken cancellationToken)
+    private async Task<AttemptResult> AnswerAttemptAsync(
+        HttpContext context, CompletionStart start, string clientId, ResponseShaper shaper, CancellationToken cancellationToken)
     {
         var response = start.Response!;
         var timeout = start.GenerationTimeout!;
@@ -220,7 +247,7 @@ public sealed class CompletionRelay(
         answer["model"] = _options.Model;
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(answer, RouterJsonContext.Default.JsonObject), cancellationToken);
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(shaper.ShapeAnswer(answer), RouterJsonContext.Default.JsonObject), cancellationToken);
         return AttemptResult.Completed;
     }
 

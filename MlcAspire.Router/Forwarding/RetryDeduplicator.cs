@@ -53,7 +53,9 @@ public sealed class RetryDeduplicator(string clientId)
             foreach (var choice in choices.OfType<JsonObject>().ToList())
             {
                 var index = choice["index"]?.GetValue<int>() ?? 0;
-                var text = choice["text"]?.GetValue<string>() ?? "";
+                // A text completion's text, or a chat chunk's delta.content.
+                var delta = choice["delta"] as JsonObject;
+                var text = (delta is null ? choice["text"] : delta["content"])?.GetValue<string>() ?? "";
                 var sent = Sent(index);
                 var received = _received.GetValueOrDefault(index);
                 _received[index] = received + text.Length;
@@ -79,7 +81,15 @@ public sealed class RetryDeduplicator(string clientId)
                     continue;
                 }
 
-                choice["text"] = rest;
+                if (delta is null)
+                {
+                    choice["text"] = rest;
+                }
+                else
+                {
+                    delta["content"] = rest;
+                }
+
                 if (rest.Length == 0)
                 {
                     choice["logprobs"] = null;

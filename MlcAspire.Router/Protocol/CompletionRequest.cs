@@ -35,6 +35,27 @@ public sealed class CompletionRequest
     /// <summary>Whether the client asked for SSE.</summary>
     public bool Stream { get; }
 
+    /// <summary>A text completion or a chat completion, as the client asked.</summary>
+    public CompletionOperation Operation { get; init; } = CompletionOperation.TextCompletion;
+
+    /// <summary>
+    /// A chat request the router rendered into a completion-style request for a handoff: the engines answer
+    /// <c>text_completion</c>s, which the relay turns into chat (<see cref="ChatShaping"/>).
+    /// </summary>
+    public bool RenderedChat { get; init; }
+
+    /// <summary>
+    /// Whether the client asked for the usage chunk. Engines are always asked for it on a streamed call (the metrics
+    /// need every request's usage); the relay drops it when the client did not ask.
+    /// </summary>
+    public bool ClientWantsUsage { get; init; }
+
+    /// <summary>A chat request's conversation, as read and checked; null for a text completion.</summary>
+    public IReadOnlyList<Models.Chat.ChatMessage>? Messages { get; init; }
+
+    /// <summary>A chat request whose <c>tools</c> turn on MLC's function calling (its engine parses calls from the text).</summary>
+    public bool UsesFunctionCalling { get; init; }
+
     /// <summary>The number of choices.</summary>
     public int N { get; }
 
@@ -46,6 +67,9 @@ public sealed class CompletionRequest
     /// engine bodies carry these ids as the prompt.
     /// </summary>
     public IReadOnlyList<int>? PromptTokens { get; private set; }
+
+    /// <summary>The client's session id (the configured session header), for session affinity; null when none was sent.</summary>
+    public string? SessionId { get; set; }
 
     /// <summary>
     /// Gives a request without a <c>seed</c> one, random per request. A preempted request is retried from scratch and
@@ -60,6 +84,9 @@ public sealed class CompletionRequest
             _fields = null;
         }
     }
+
+    /// <summary>A relayed chat request's token ids are for routing only: its engine renders the conversation itself.</summary>
+    private bool WritesPromptTokens => PromptTokens is not null && !(Operation == CompletionOperation.Chat && !RenderedChat);
 
     /// <summary>Replaces a text prompt by its token ids in engine bodies, so every engine of a handoff sees the same tokens.</summary>
     public void UseTokens(IReadOnlyList<int> tokens)
@@ -131,9 +158,9 @@ public sealed class CompletionRequest
 
     private (string Key, byte[] Value)[] SerializeFields() =>
     [
-        .. Body.Where(field => field.Key != "prompt" || PromptTokens is null)
+        .. Body.Where(field => field.Key != "prompt" || !WritesPromptTokens)
             .Select(field => (field.Key, JsonSerializer.SerializeToUtf8Bytes(field.Value, RouterJsonContext.Default.JsonNode))),
-        .. PromptTokens is { } tokens ? [("prompt", SerializeTokens(tokens))] : Array.Empty<(string, byte[])>(),
+        .. PromptTokens is { } tokens && WritesPromptTokens ? [("prompt", SerializeTokens(tokens))] : Array.Empty<(string, byte[])>(),
     ];
 
     private static byte[] SerializeTokens(IReadOnlyList<int> tokens)

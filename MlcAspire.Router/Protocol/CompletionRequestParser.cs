@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MlcAspire.Router.Protocol;
 
 /// <summary>
@@ -9,13 +7,15 @@ namespace MlcAspire.Router.Protocol;
 /// </summary>
 public static class CompletionRequestParser
 {
-    private static readonly string[] MicroServingFields = ["begin", "end", "kv_addr_info", "recv_rank"];
-
-    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel)
+    /// <param name="node">The body.</param>
+    /// <param name="configuredModel">The model the router serves; another <c>model</c> is a 404.</param>
+    /// <param name="limits">What one request may ask for.</param>
+    /// <param name="contextWindow">The model's context window, when the router knows it: <c>max_tokens</c> counts up to it.</param>
+    public static (CompletionRequest? Request, RequestError? Error) Parse(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow = null)
     {
         try
         {
-            return ParseObject(node, configuredModel);
+            return ParseObject(node, configuredModel, limits, contextWindow);
         }
         catch (InvalidOperationException ex)
         {
@@ -24,40 +24,16 @@ public static class CompletionRequestParser
         }
     }
 
-    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel)
+    private static (CompletionRequest? Request, RequestError? Error) ParseObject(JsonNode? node, string configuredModel, RequestLimitsOptions limits, int? contextWindow)
     {
         if (node is not JsonObject body)
         {
             return Fail("The request body must be a JSON object.", null, "invalid_json");
         }
 
-        // Neither reaches an engine: the router sets both itself (mlc-protocol.md W6, W7).
-        body.Remove("debug_config");
-        if (body["user"] is { } user && user.GetValueKind() != JsonValueKind.String)
+        if (RequestFieldChecks.TakeRouterFields(body, configuredModel) is { } routerFieldError)
         {
-            return Fail("'user' must be a string.", "user", "invalid_type");
-        }
-
-        body.Remove("user");
-
-        // MicroServing fields are the router's to set on its own calls; a client's would steer another request's KV.
-        foreach (var field in MicroServingFields)
-        {
-            body.Remove(field);
-        }
-
-        if (body["model"] is { } model)
-        {
-            if (model.GetValueKind() != JsonValueKind.String)
-            {
-                return Fail("'model' must be a string.", "model", "invalid_type");
-            }
-
-            if (configuredModel.Length > 0 && model.GetValue<string>() != configuredModel)
-            {
-                return (null, new RequestError(StatusCodes.Status404NotFound,
-                    $"The model '{model.GetValue<string>()}' does not exist; this router serves '{configuredModel}'.", "model", "model_not_found"));
-            }
+            return (null, routerFieldError);
         }
 
         string? promptText = null;
@@ -82,30 +58,22 @@ public static class CompletionRequestParser
         }
 
         var error =
-            CheckInteger(body, "best_of", 1, 1, "Only 'best_of' = 1 is supported.")
-            ?? CheckBoolean(body, "echo")
-            ?? CheckNumber(body, "frequency_penalty", -2, 2)
-            ?? CheckNumber(body, "presence_penalty", -2, 2)
-            ?? CheckInteger(body, "logprobs", 0, 5)
-            ?? CheckLogitBias(body)
-            ?? CheckInteger(body, "max_tokens", 1, int.MaxValue)
-            ?? CheckInteger(body, "n", 1, 128)
-            ?? CheckInteger(body, "seed", long.MinValue, long.MaxValue)
-            ?? CheckStop(body)
-            ?? CheckBoolean(body, "stream")
-            ?? CheckStreamOptions(body)
-            ?? CheckString(body, "suffix")
-            ?? CheckNumber(body, "temperature", 0, 2)
-            ?? CheckNumber(body, "top_p", 0, 1, minimumExclusive: true)
-            ?? CheckResponseFormat(body);
+            RequestFieldChecks.CheckSampling(body)
+            ?? RequestFieldChecks.CheckInteger(body, "best_of", 1, 1, "Only 'best_of' = 1 is supported.")
+            ?? RequestFieldChecks.CheckBoolean(body, "echo")
+            ?? RequestFieldChecks.CheckInteger(body, "logprobs", 0, 5)
+            ?? RequestFieldChecks.CheckString(body, "suffix")
+            ?? RequestLimitChecks.Check(body, limits, contextWindow);
         if (error is not null)
         {
             return (null, error);
         }
 
-        var stream = body["stream"] is { } s && s.GetValueKind() == JsonValueKind.True;
-        var n = body["n"] is JsonValue nValue ? nValue.GetValue<int>() : 1;
-        return (new CompletionRequest(body, stream, n, promptText, promptTokens), null);
+        var wantsUsage = RequestFieldChecks.RequestUsage(body);
+        return (new CompletionRequest(body, RequestFieldChecks.IsStream(body), RequestFieldChecks.ChoiceCount(body), promptText, promptTokens)
+        {
+            ClientWantsUsage = wantsUsage,
+        }, null);
     }
 
     private static (CompletionRequest?, RequestError?) Fail(string message, string? param, string code = "invalid_value") =>
@@ -127,120 +95,5 @@ public static class CompletionRequestParser
         {
             return null;
         }
-    }
-
-    private static bool IsNull(JsonNode? node) => node is null;
-
-    private static RequestError? CheckBoolean(JsonObject body, string name) =>
-        IsNull(body[name]) || body[name]!.GetValueKind() is JsonValueKind.True or JsonValueKind.False
-            ? null
-            : RequestError.Invalid($"'{name}' must be a boolean.", name, "invalid_type");
-
-    private static RequestError? CheckString(JsonObject body, string name) =>
-        IsNull(body[name]) || body[name]!.GetValueKind() == JsonValueKind.String
-            ? null
-            : RequestError.Invalid($"'{name}' must be a string.", name, "invalid_type");
-
-    private static RequestError? CheckInteger(JsonObject body, string name, long minimum, long maximum, string? rangeMessage = null)
-    {
-        if (IsNull(body[name]))
-        {
-            return null;
-        }
-
-        if (body[name] is not JsonValue value || !value.TryGetValue<long>(out var number))
-        {
-            return RequestError.Invalid($"'{name}' must be an integer.", name, "invalid_type");
-        }
-
-        return number < minimum || number > maximum
-            ? RequestError.Invalid(rangeMessage ?? $"'{name}' must be between {minimum} and {maximum}.", name)
-            : null;
-    }
-
-    private static RequestError? CheckNumber(JsonObject body, string name, double minimum, double maximum, bool minimumExclusive = false)
-    {
-        if (IsNull(body[name]))
-        {
-            return null;
-        }
-
-        if (body[name] is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
-        {
-            return RequestError.Invalid($"'{name}' must be a number.", name, "invalid_type");
-        }
-
-        if (!value.TryGetValue<double>(out var number))
-        {
-            number = double.NaN;
-        }
-
-        var tooLow = minimumExclusive ? number <= minimum : number < minimum;
-        return tooLow || number > maximum || !double.IsFinite(number)
-            ? RequestError.Invalid(
-                $"'{name}' must be {(minimumExclusive ? "greater than" : "at least")} {minimum.ToString(CultureInfo.InvariantCulture)} and at most {maximum.ToString(CultureInfo.InvariantCulture)}.", name)
-            : null;
-    }
-
-    private static RequestError? CheckLogitBias(JsonObject body)
-    {
-        const string name = "logit_bias";
-        if (IsNull(body[name]))
-        {
-            return null;
-        }
-
-        if (body[name] is not JsonObject biases)
-        {
-            return RequestError.Invalid($"'{name}' must be an object of token id to bias.", name, "invalid_type");
-        }
-
-        foreach (var (token, bias) in biases)
-        {
-            if (!int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            {
-                return RequestError.Invalid($"'{name}' keys must be token ids; '{token}' is not.", name);
-            }
-
-            if (bias is not JsonValue value || !value.TryGetValue<double>(out var number) || !(Math.Abs(number) <= 100))
-            {
-                return RequestError.Invalid($"'{name}' values must be numbers between -100 and 100.", name);
-            }
-        }
-
-        return null;
-    }
-
-    private static RequestError? CheckStop(JsonObject body) => body["stop"] switch
-    {
-        null => null,
-        JsonValue value when value.GetValueKind() == JsonValueKind.String => null,
-        JsonArray list when list.All(item => item?.GetValueKind() == JsonValueKind.String) => null,
-        _ => RequestError.Invalid("'stop' must be a string or a list of strings.", "stop", "invalid_type"),
-    };
-
-    private static RequestError? CheckStreamOptions(JsonObject body) => body["stream_options"] switch
-    {
-        null => null,
-        // MLC requires the key inside the object ({} is a 422 there).
-        JsonObject options when options.ContainsKey("include_usage")
-            && (options["include_usage"] is null || options["include_usage"]!.GetValueKind() is JsonValueKind.True or JsonValueKind.False) => null,
-        _ => RequestError.Invalid("'stream_options' must be an object with a boolean 'include_usage'.", "stream_options", "invalid_type"),
-    };
-
-    private static RequestError? CheckResponseFormat(JsonObject body)
-    {
-        const string name = "response_format";
-        return body[name] switch
-        {
-            null => null,
-            JsonObject format when format["type"]?.GetValueKind() != JsonValueKind.String
-                || format["type"]!.GetValue<string>() is not ("text" or "json_object") =>
-                RequestError.Invalid($"'{name}.type' must be \"text\" or \"json_object\".", name),
-            JsonObject format when format["schema"] is { } schema && schema.GetValueKind() != JsonValueKind.String =>
-                RequestError.Invalid($"'{name}.schema' must be a string holding a JSON schema.", name, "invalid_type"),
-            JsonObject => null,
-            _ => RequestError.Invalid($"'{name}' must be an object.", name, "invalid_type"),
-        };
     }
 }

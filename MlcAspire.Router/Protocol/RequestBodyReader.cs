@@ -16,24 +16,39 @@ internal static class RequestBodyReader
     /// router read for nothing.</summary>
     public const long DrainAllowanceBytes = 16 * 1024 * 1024;
 
-    /// <summary>A duplicate key would otherwise surface later, as an ArgumentException on first access.</summary>
-    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
-
     /// <summary>The body as JSON, or the 4xx to answer.</summary>
-    public static async ValueTask<(JsonNode? Body, RequestError? Error)> ReadJsonAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <param name="request">The request whose body to read.</param>
+    /// <param name="limit">The body limit (413 beyond).</param>
+    /// <param name="limits">The nesting depth (400 beyond) and the time the whole body may take (408 beyond).</param>
+    /// <param name="timeProvider">The clock of the read timeout.</param>
+    /// <param name="cancellationToken">The client's abort.</param>
+    public static async ValueTask<(JsonNode? Body, RequestError? Error)> ReadJsonAsync(
+        HttpRequest request, int limit, RequestLimitsOptions limits, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
+        // A slow body holds an admission slot and its bytes; Kestrel's minimum data rate alone lets a 4 MiB body
+        // trickle in for hours.
+        using var timeout = new CancellationTokenSource(limits.BodyReadTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await ReadAsync(request, limit, cancellationToken);
+            // A duplicate key would otherwise surface later, as an ArgumentException on first access.
+            var options = new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = limits.MaxJsonDepth };
+            return await ReadAsync(request, limit, options, linked.Token);
         }
         catch (BadHttpRequestException ex)
         {
             // Kestrel's own verdict on the transfer (bad chunked encoding, a body past the drain allowance, too slow).
             return (null, new RequestError(ex.StatusCode, ex.Message, null, "request_rejected"));
         }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, new RequestError(StatusCodes.Status408RequestTimeout,
+                $"The request body did not arrive within {limits.BodyReadTimeout.TotalSeconds:0.###} s.", null, "request_timeout"));
+        }
     }
 
-    private static async ValueTask<(JsonNode? Body, RequestError? Error)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    private static async ValueTask<(JsonNode? Body, RequestError? Error)> ReadAsync(
+        HttpRequest request, int limit, JsonDocumentOptions options, CancellationToken cancellationToken)
     {
         if (request.ContentLength is { } length && length > limit)
         {
@@ -61,7 +76,7 @@ internal static class RequestBodyReader
             {
                 try
                 {
-                    return (Parse(buffer), null);
+                    return (Parse(buffer, options), null);
                 }
                 catch (JsonException ex)
                 {
@@ -78,10 +93,10 @@ internal static class RequestBodyReader
         }
     }
 
-    private static JsonNode? Parse(ReadOnlySequence<byte> body) =>
+    private static JsonNode? Parse(ReadOnlySequence<byte> body, JsonDocumentOptions options) =>
         body.IsSingleSegment
-            ? JsonNode.Parse(body.FirstSpan, documentOptions: DocumentOptions)
-            : JsonNode.Parse(body.ToArray(), documentOptions: DocumentOptions);
+            ? JsonNode.Parse(body.FirstSpan, documentOptions: options)
+            : JsonNode.Parse(body.ToArray(), documentOptions: options);
 
     private static async ValueTask DrainAsync(PipeReader reader, CancellationToken cancellationToken)
     {

@@ -4,7 +4,9 @@ namespace MlcAspire.Router.Scheduling;
 /// <remarks>
 /// Steps of one attempt:
 /// 1. Resolve the KV window for the prompt and check it (mlc-protocol.md §4.5) before any engine is called.
-/// 2. Lease the least-loaded decode engine D and the least-loaded prefill engine P ≠ D; both count until the handoff ends.
+/// 2. Lease the decode engine D and the prefill engine P ≠ D the routing policy prefers; both count until the handoff
+///    ends. With <c>--pd-balance-factor adaptive</c>, D is leased first and <see cref="AdaptiveSplit"/> chooses either
+///    D alone (its own <c>/v1/completions</c>, no handoff) or the window end, and then P.
 /// 3. prep_recv on D: D reserves KV slots for <c>[matched : end]</c> and answers the slots' metadata.
 /// 4. remote_send on P, unless D's matched prefix already covers the window: P computes <c>[0 : end]</c> and pushes
 ///    <c>[matched : end]</c> into D's slots; the call returns once the KV is written.
@@ -16,7 +18,7 @@ namespace MlcAspire.Router.Scheduling;
 ///    then, and <see cref="SettleDecodeStateAsync"/> finds out and releases it.
 /// </remarks>
 internal sealed class DisaggregatedStrategy(
-    EngineScheduler scheduler, EngineClient client, TimeProvider timeProvider, IOptions<RouterOptions> options,
+    EngineScheduler scheduler, EngineClient client, RoundRobinStrategy wholeRequest, TimeProvider timeProvider, IOptions<RouterOptions> options,
     ILogger<DisaggregatedStrategy> logger) : ICompletionStrategy
 {
     public const string PrepRecvPath = "microserving/prep_recv";
@@ -33,25 +35,69 @@ internal sealed class DisaggregatedStrategy(
     public async ValueTask<CompletionStart> StartAsync(CompletionAttempt attempt, CancellationToken cancellationToken)
     {
         var request = attempt.Request;
-        var id = attempt.RequestId;
+        var route = attempt.Route = scheduler.CreateRoute(request);
+        var promptLength = request.PromptTokens?.Count ?? 0;
+        if (scheduler.Routing.PdBalanceAdaptive)
+        {
+            return await StartAdaptiveAsync(attempt, route, promptLength, cancellationToken);
+        }
 
         // :: Step 1
-        var promptLength = request.PromptTokens?.Count ?? 0;
         var end = KvWindow.ComputeEnd(_options.PdBalanceFactor, promptLength);
         if (KvWindow.CheckPrepRecv(end, promptLength) is { } windowError)
         {
             return CompletionStart.Failed(new EngineFailure(EngineCallError.InvalidWindow, windowError));
         }
 
-        var resolvedEnd = KvWindow.Resolve(end, promptLength);
-
         // :: Step 2
-        if (scheduler.AcquirePair() is not (var decode, var prefill))
+        if (scheduler.AcquirePair(route) is not (var decode, var prefill))
         {
             return CompletionStart.Failed(new EngineFailure(EngineCallError.NoHealthyEngine, scheduler.Unavailability
                 ?? "No decode engine with a distinct prefill engine is in rotation; try again later."));
         }
 
+        return await HandOffAsync(attempt, route, decode, prefill, end, cancellationToken);
+    }
+
+    /// <summary>
+    /// Step 2 of an adaptive attempt: lease the decode engine, decide the split (<see cref="AdaptiveSplit"/>), then either
+    /// run the whole request on it or lease a prefill engine for the chosen window.
+    /// </summary>
+    private async ValueTask<CompletionStart> StartAdaptiveAsync(CompletionAttempt attempt, RouteContext route, int promptLength, CancellationToken cancellationToken)
+    {
+        var decode = scheduler.Acquire(EngineSelection.Decode, route: route);
+        if (decode is null)
+        {
+            return CompletionStart.Failed(new EngineFailure(EngineCallError.NoHealthyEngine, scheduler.Unavailability
+                ?? "No decode engine is in rotation; try again later."));
+        }
+
+        var prefillQueue = scheduler.LowestLoad(EngineSelection.Prefill, exclude: decode.Engine);
+        var decodeQueue = decode.Engine.ActiveRequests - 1;
+        var split = prefillQueue is { } queue
+            ? AdaptiveSplit.Decide(promptLength, scheduler.PredictedMatch(decode.Engine, route), queue, decodeQueue, scheduler.Routing)
+            : SplitDecision.LocalFor("no-prefill-engine", promptLength);
+        var prefill = split.Local ? null : scheduler.Acquire(EngineSelection.Prefill, exclude: decode.Engine, route: route);
+        if (prefill is null && !split.Local)
+        {
+            split = SplitDecision.LocalFor("no-prefill-engine", split.UncachedTokens);
+        }
+
+        route.Split = split.ToString();
+        RouterTelemetry.RecordSplit(System.Diagnostics.Activity.Current, route.Split);
+        RouterLog.SplitChosen(logger, attempt.RequestId, route.Split, split.UncachedTokens, promptLength, prefillQueue ?? -1, decodeQueue);
+        return prefill is null
+            ? await wholeRequest.StartOnAsync(decode, attempt, cancellationToken)
+            : await HandOffAsync(attempt, route, decode, prefill, split.End, cancellationToken);
+    }
+
+    /// <summary>Steps 3 to 6 on a leased pair; the returned start owns the decode lease, the prefill lease ends here.</summary>
+    private async ValueTask<CompletionStart> HandOffAsync(
+        CompletionAttempt attempt, RouteContext route, EngineLease decode, EngineLease prefill, int end, CancellationToken cancellationToken)
+    {
+        var request = attempt.Request;
+        var id = attempt.RequestId;
+        var resolvedEnd = KvWindow.Resolve(end, request.PromptTokens?.Count ?? 0);
         var started = false;
         var parked = false;
         var unsettled = false;
@@ -86,6 +132,8 @@ internal sealed class DisaggregatedStrategy(
                 {
                     return CompletionStart.Failed(new EngineFailure(EngineCallError.InvalidResponse, $"{decode.Engine.Name} answered prep_recv wrongly: {invalid}"));
                 }
+
+                scheduler.Correct(decode.Engine, route, prepared.Value.Answer.PrefixMatchedLength, resolvedEnd);
             }
 
             // :: Step 4
@@ -103,6 +151,9 @@ internal sealed class DisaggregatedStrategy(
                 {
                     return CompletionStart.Failed(failure);
                 }
+
+                // P computed [0 : end] and its prefix cache keeps it (mlc-protocol.md §4.3).
+                scheduler.Remember(prefill.Engine, route, resolvedEnd);
             }
 
             // :: Step 5

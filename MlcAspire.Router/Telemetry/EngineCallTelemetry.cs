@@ -38,7 +38,7 @@ public sealed class EngineCallTelemetry : IDisposable
             activity.SetTag(RouterTelemetry.EngineTag, engine.Name);
             activity.SetTag(RouterTelemetry.RoleTag, role);
             activity.SetTag(RouterTelemetry.RequestIdTag, requestId);
-            activity.SetTag(RouterTelemetry.OperationNameTag, RouterTelemetry.TextCompletion);
+            activity.SetTag(RouterTelemetry.OperationNameTag, operation == RoundRobinStrategy.ChatCompletionsPath ? RouterTelemetry.Chat : RouterTelemetry.TextCompletion);
             if (body.PromptTokens is { } promptTokens)
             {
                 activity.SetTag(RouterTelemetry.InputTokensTag, promptTokens);

@@ -15,6 +15,7 @@ internal sealed class EngineHealthMetrics : IHostedService
         var meter = meterFactory.Create(RouterTelemetry.Name);
         meter.CreateObservableGauge("mlcaspire.router.engine.health", () => Observe(scheduler), "{state}",
             "Each engine's circuit state: 1 for its current state (closed = in rotation), 0 for the others.");
+        PrefixIndexMetrics.Register(meter, scheduler);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

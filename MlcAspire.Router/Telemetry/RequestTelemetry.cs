@@ -17,14 +17,16 @@ internal sealed class RequestTelemetry
     private readonly TimeProvider _timeProvider;
     private readonly string _mode;
     private readonly string _model;
+    private readonly string _operation;
     private readonly long _startedAt;
     private long? _firstChunkAt;
     private TimeSpan _engineTime;
     private (int Input, int Output)? _usage;
 
-    private RequestTelemetry(TimeProvider timeProvider, string mode, string model)
+    private RequestTelemetry(TimeProvider timeProvider, string mode, string model, CompletionOperation operation)
     {
         (_timeProvider, _mode, _model) = (timeProvider, mode, model);
+        _operation = operation == CompletionOperation.Chat ? RouterTelemetry.Chat : RouterTelemetry.TextCompletion;
         _startedAt = timeProvider.GetTimestamp();
     }
 
@@ -32,8 +34,8 @@ internal sealed class RequestTelemetry
     public static RequestTelemetry? Current => CurrentRequest.Value;
 
     /// <summary>Starts measuring and makes the measurement current for the calling flow.</summary>
-    public static RequestTelemetry Begin(TimeProvider timeProvider, string mode, string model) =>
-        CurrentRequest.Value = new RequestTelemetry(timeProvider, mode, model);
+    public static RequestTelemetry Begin(TimeProvider timeProvider, string mode, string model, CompletionOperation operation) =>
+        CurrentRequest.Value = new RequestTelemetry(timeProvider, mode, model, operation);
 
     public void AddEngineTime(TimeSpan elapsed, Activity? engineCall)
     {
@@ -65,7 +67,7 @@ internal sealed class RequestTelemetry
         var overhead = duration - _engineTime;
         var common = new TagList
         {
-            { RouterTelemetry.OperationNameTag, RouterTelemetry.TextCompletion },
+            { RouterTelemetry.OperationNameTag, _operation },
             { RouterTelemetry.RequestModelTag, _model },
         };
         var withOutcome = common;

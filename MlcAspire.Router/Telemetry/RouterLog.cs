@@ -40,6 +40,14 @@ internal static partial class RouterLog
         Message = "Could not release parked state of {RequestId} on {EngineName}: {Error}")]
     public static partial void DecodeStateReleaseFailed(ILogger logger, string requestId, string engineName, EngineCallError error);
 
+    [LoggerMessage(EventId = 9, EventName = "RouteChosen", Level = LogLevel.Debug,
+        Message = "Routed {Selection} to {EngineName} ({Reason}): {MatchedTokens} of {PromptTokens} prompt tokens cached there; candidates {Candidates}")]
+    public static partial void RouteChosen(ILogger logger, EngineSelection selection, string engineName, RouteReason reason, int matchedTokens, int promptTokens, string candidates);
+
+    [LoggerMessage(EventId = 10, EventName = "SplitChosen", Level = LogLevel.Debug,
+        Message = "{RequestId} split: {Split} ({UncachedTokens} uncached of {PromptTokens}, prefill queue {PrefillQueue}, decode queue {DecodeQueue})")]
+    public static partial void SplitChosen(ILogger logger, string requestId, string split, int uncachedTokens, int promptTokens, int prefillQueue, int decodeQueue);
+
     [LoggerMessage(EventId = 30, EventName = "DecodeStateUnknown", Level = LogLevel.Warning,
         Message = "prep_recv of {RequestId} on {EngineName} ended without an answer, and whether it parked could not be settled ({Error}); a parked state stays until the engine restarts")]
     public static partial void DecodeStateUnknown(ILogger logger, string requestId, string engineName, EngineCallError error);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using MlcAspire.Tests.EndToEnd.Chat;
 
 namespace MlcAspire.Tests.EndToEnd.Observability;
 
@@ -70,9 +71,17 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
             usages.Add((await CompleteAsync(client, prompt, token)).Usage);
         }
 
-        // Streamed without include_usage: timed from its first token, but no usage to count.
-        using var streamed = await PostAsync(client, new JsonObject { ["prompt"] = Prompt, ["max_tokens"] = 4, ["stream"] = true }, token);
-        Assert.EndsWith("data: [DONE]\n\n", await streamed.Content.ReadAsStringAsync(token), StringComparison.Ordinal);
+        // Streamed without include_usage: the router asks its engine for usage all the same (and drops the chunk), so the
+        // request is timed from its first token and its tokens count. Greedy, so its usage is the third answer's prefix.
+        using var streamed = await PostAsync(client, new JsonObject { ["prompt"] = Prompt, ["max_tokens"] = 4, ["temperature"] = 0, ["stream"] = true }, token);
+        var streamedBody = await streamed.Content.ReadAsStringAsync(token);
+        Assert.EndsWith("data: [DONE]\n\n", streamedBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"usage\":{", streamedBody, StringComparison.Ordinal);
+        usages.Add(new JsonObject
+        {
+            ["prompt_tokens"] = usages[2]["prompt_tokens"]!.GetValue<int>(),
+            ["completion_tokens"] = Math.Min(4, usages[2]["completion_tokens"]!.GetValue<int>()),
+        });
         using var rejected = await PostAsync(client, new JsonObject { ["prompt"] = "x", ["temperature"] = "hot" }, token);
         Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
 
@@ -87,7 +96,8 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
         Assert.Equal(4, Delta("mlcaspire_router_overhead_seconds_count"));
         Assert.Equal(usages.Sum(u => u["prompt_tokens"]!.GetValue<int>()), Delta("gen_ai_client_token_usage_sum", "gen_ai_token_type=\"input\""));
         Assert.Equal(usages.Sum(u => u["completion_tokens"]!.GetValue<int>()), Delta("gen_ai_client_token_usage_sum", "gen_ai_token_type=\"output\""));
-        Assert.Equal(3, Delta("gen_ai_client_token_usage_count", "gen_ai_token_type=\"output\""));
+        Assert.Equal(4, Delta("gen_ai_client_token_usage_count", "gen_ai_token_type=\"output\"", "gen_ai_operation_name=\"text_completion\""));
+        Assert.Equal(usages[3]["completion_tokens"]!.GetValue<int>() > 1 ? 1 : 0, Delta("gen_ai_server_time_per_output_token_seconds_count"));
         foreach (var operation in (string[])["microserving/prep_recv", "microserving/remote_send", "microserving/start_generate"])
         {
             Assert.Equal(4, Delta("mlcaspire_router_engine_calls_total", $"mlc_operation=\"{operation}\"", "mlc_outcome=\"Success\""));
@@ -99,6 +109,33 @@ public sealed class ObservabilityTests(ObservabilityFixture fixture) : IClassFix
         Assert.Contains("mlcaspire_router_engine_active_requests{", after, StringComparison.Ordinal);
         Assert.Equal(1, Sum(after, "mlcaspire_router_engine_health", "mlc_engine=\"engine-0\"", "mlc_engine_state=\"closed\""));
         Assert.Equal(0, Sum(after, "mlcaspire_router_engine_health", "mlc_engine=\"engine-1\"", "mlc_engine_state=\"open\""));
+    }
+
+    [Fact]
+    public async Task Metrics_AfterStreamedChatsWithoutUsage_HoldTimeToFirstTokenTimePerOutputTokenAndTokenUsage()
+    {
+        // Each conversation is answered whole first: greedy, so the stream after it has the same usage, which it does not show.
+        var outputs = new List<int>();
+        using var client = fixture.App.CreateHttpClient("router");
+        var token = TestContext.Current.CancellationToken;
+        var before = await client.GetStringAsync("/metrics", token);
+        for (var i = 0; i < 2; i++)
+        {
+            var (_, answer) = await ChatCalls.PostAsync(client, ChatCalls.Body($"[metrics {i}]", maxTokens: 6, stream: false), token);
+            outputs.Add(answer["usage"]!["completion_tokens"]!.GetValue<int>());
+            var events = await ChatCalls.StreamAsync(client, ChatCalls.Body($"[metrics {i}]", maxTokens: 6, stream: true), token);
+            Assert.DoesNotContain(events, data => data.Contains("\"usage\":{", StringComparison.Ordinal));
+        }
+
+        var after = await client.GetStringAsync("/metrics", token);
+        double Delta(string name, params string[] labels) => Sum(after, name, labels) - Sum(before, name, labels);
+        const string ChatOperation = "gen_ai_operation_name=\"chat\"";
+
+        Assert.Equal(2, Delta("gen_ai_server_time_to_first_token_seconds_count", ChatOperation));
+        Assert.Equal(outputs.Count(output => output > 1), Delta("gen_ai_server_time_per_output_token_seconds_count", ChatOperation));
+        Assert.Equal(4, Delta("gen_ai_client_token_usage_count", ChatOperation, "gen_ai_token_type=\"output\""));
+        Assert.Equal(2 * outputs.Sum(), Delta("gen_ai_client_token_usage_sum", ChatOperation, "gen_ai_token_type=\"output\""));
+        Assert.True(Delta("gen_ai_client_token_usage_sum", ChatOperation, "gen_ai_token_type=\"input\"") > 0);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using MlcAspire.Bench.Load;
 using MlcAspire.Tests.EndToEnd.Reliability;
 using static MlcAspire.Tests.EndToEnd.ReferenceEngine.EngineCalls;
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using MlcAspire.Models;
+using MlcAspire.Router;
 using MlcAspire.Router.Forwarding;
 using MlcAspire.Router.Protocol;
 using MlcAspire.Router.Scheduling;
@@ -281,7 +282,7 @@ public sealed class DisaggregatedCompletionsTests : IAsyncLifetime
         Router(engineCount: 2);
         var (router, _) = _routers[2];
         router.Services.GetRequiredService<EngineScheduler>().Engines[0].Health.Trip("down");
-        var (request, _) = CompletionRequestParser.Parse(JsonNode.Parse("""{"prompt":[1,2,3,4]}"""), RouterFactory.ModelDirectory);
+        var (request, _) = CompletionRequestParser.Parse(JsonNode.Parse("""{"prompt":[1,2,3,4]}"""), RouterFactory.ModelDirectory, new RequestLimitsOptions());
         var context = new DefaultHttpContext();
         context.Response.Body = new MemoryStream();
 

@@ -49,6 +49,27 @@ public sealed class ServiceDefaultsTests
         Assert.Contains("http_server_request_duration_seconds_count{", text);
     }
 
+    [Fact]
+    public void ServerLimits_ReachKestrel_AndAnInvalidGracePeriodFailsAtStart()
+    {
+        using var configured = CreateBuilder(new Dictionary<string, string?>
+        {
+            ["ServerLimits:RequestHeadersTimeout"] = "00:00:07",
+            ["ServerLimits:MinRequestBodyBytesPerSecond"] = "1000",
+        }).Build();
+        var limits = configured.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value.Limits;
+
+        Assert.Equal(TimeSpan.FromSeconds(7), limits.RequestHeadersTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(130), limits.KeepAliveTimeout);
+        Assert.Equal(1000, limits.MinRequestBodyDataRate!.BytesPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(5), limits.MinRequestBodyDataRate.GracePeriod);
+
+        // Kestrel reads its options when the application is built, so a bad value stops the service there.
+        var invalid = CreateBuilder(new Dictionary<string, string?> { ["ServerLimits:MinRequestBodyGracePeriod"] = "00:00:01" });
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => invalid.Build());
+        Assert.Contains("ServerLimits:MinRequestBodyGracePeriod", error.Message);
+    }
+
     [Theory]
     [InlineData(null, false)]
     [InlineData("", false)]

@@ -47,6 +47,30 @@ public sealed class TopologyReaderTests
         Assert.Equal("http://127.0.0.1:4317", options.OtlpEndpoint);
     }
 
+    [Theory]
+    [InlineData(new string[0], "least-loaded")]
+    [InlineData(new[] { "--enable-prefix-cache" }, "cache-aware")]
+    [InlineData(new[] { "--enable-prefix-cache", "--routing-policy", "least-loaded" }, "least-loaded")]
+    [InlineData(new[] { "--routing-policy", "cache-aware" }, "cache-aware")]
+    public void RoutingPolicy_DefaultsToCacheAwareExactlyWhenTheEnginesKeepAPrefixCache(string[] args, string expected)
+    {
+        var options = Read(args).Topology;
+
+        Assert.Equal(expected, options.EffectiveRoutingPolicy);
+    }
+
+    [Fact]
+    public void PdBalanceFactorAdaptive_TurnsThePerRequestSplitOn()
+    {
+        var adaptive = Read("--pd-balance-factor", "adaptive").Topology;
+        var fixed_ = Read("--pd-balance-factor", "0.2").Topology;
+
+        Assert.True(adaptive.PdBalanceAdaptive);
+        Assert.Equal(0, adaptive.PdBalanceFactor);
+        Assert.False(fixed_.PdBalanceAdaptive);
+        Assert.Equal(0.2, fixed_.PdBalanceFactor);
+    }
+
     [Fact]
     public void EqualsForm_IsReadLikeArgparse()
     {

@@ -11,6 +11,7 @@ public sealed class TopologyValidatorTests
     [InlineData("--router-mode round-robin --endpoint-ports 9001")]
     [InlineData("--endpoint-ports 9001 9002 9003 --endpoint-num-gpus 2 2 4 --pd-balance-factor 0.1 --enable-prefix-cache --engine-kind mlc")]
     [InlineData("--endpoint-ports 9001 9002 9003 --endpoint-roles Decode Prefill Both")]
+    [InlineData("--enable-prefix-cache --routing-policy least-loaded --pd-balance-factor adaptive")]
     public void ValidTopologies_PassValidation(string args) =>
         Assert.Null(Validate(args, machineGpuCount: 8));
 
@@ -27,6 +28,7 @@ public sealed class TopologyValidatorTests
     [InlineData("--endpoint-ports 9001 70000", "--endpoint-ports: 70000 is not a TCP port (1-65535)")]
     [InlineData("--router-port 0", "--router-port: 0 is not a TCP port (1-65535)")]
     [InlineData("--pd-balance-factor 1", "--pd-balance-factor: 1 is outside [0, 1)")]
+    [InlineData("--routing-policy sticky", "--routing-policy: expects least-loaded or cache-aware, got 'sticky'")]
     [InlineData("--pd-balance-factor -0.1", "--pd-balance-factor: -0.1 is outside [0, 1)")]
     [InlineData("--endpoint-ports 9001", "--router-mode: disagg needs at least two engines, --endpoint-ports gives 1")]
     [InlineData("--endpoint-roles Decode Decode", "--endpoint-roles: disagg needs at least one Prefill engine")]

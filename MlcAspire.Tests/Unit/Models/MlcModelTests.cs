@@ -11,7 +11,7 @@ public sealed class MlcModelTests
         var model = MlcModel.Load(RepositoryPaths.ReferenceTinyModel);
 
         Assert.Equal("reference-tiny", model.Config.ModelType);
-        Assert.Equal(1024, model.Config.VocabSize);
+        Assert.Equal(1026, model.Config.VocabSize);
         Assert.Equal(4096, model.Config.ContextWindowSize);
         Assert.Equal([1022], model.Config.EosTokenIds);
         Assert.Equal(1023, model.Config.BosTokenId);
@@ -29,7 +29,7 @@ public sealed class MlcModelTests
 
         var ids = tokenizer.EncodeToIds(text);
 
-        Assert.All(ids, id => Assert.InRange(id, 0, 1023));
+        Assert.All(ids, id => Assert.InRange(id, 0, 1021));
         Assert.Equal(text, tokenizer.Decode(ids));
     }
 

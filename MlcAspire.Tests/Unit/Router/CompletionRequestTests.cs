@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MlcAspire.Router;
 using MlcAspire.Router.Protocol;
 
 namespace MlcAspire.Tests.Unit.Router;
@@ -60,7 +61,7 @@ public sealed class CompletionRequestTests
 
     private static CompletionRequest Parse(string json)
     {
-        var (request, error) = CompletionRequestParser.Parse(JsonNode.Parse(json), "");
+        var (request, error) = CompletionRequestParser.Parse(JsonNode.Parse(json), "", new RequestLimitsOptions());
         Assert.Null(error);
         return request!;
     }

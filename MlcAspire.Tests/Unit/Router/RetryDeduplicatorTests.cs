@@ -28,6 +28,28 @@ public sealed class RetryDeduplicatorTests
         Assert.False(deduplicator.Diverged);
     }
 
+    [Fact]
+    public void Rewrite_ChatChunksOnRetry_SkipTheDeltaContentAlreadySent()
+    {
+        static byte[] ChatChunk(string id, string content, string? finish) => Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["id"] = id,
+            ["object"] = "chat.completion.chunk",
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = new JsonObject { ["content"] = content, ["role"] = "assistant" }, ["finish_reason"] = finish }),
+        }.ToJsonString());
+        var deduplicator = new RetryDeduplicator("chatcmpl-client");
+        deduplicator.RecordSent(CompletionChunk.Scan(ChatChunk("chatcmpl-client", "Hel", null)));
+        deduplicator.BeginRetry();
+
+        var first = deduplicator.Rewrite(ChatChunk("chatcmpl-retry", "He", null));
+        var second = JsonNode.Parse(deduplicator.Rewrite(ChatChunk("chatcmpl-retry", "llo", "stop"))!)!;
+
+        Assert.Null(first);
+        Assert.Equal("chatcmpl-client", second["id"]!.GetValue<string>());
+        Assert.Equal("lo", second["choices"]![0]!["delta"]!["content"]!.GetValue<string>());
+        Assert.False(deduplicator.Diverged);
+    }
+
     [Theory]
     [InlineData("Hal", null)]
     [InlineData("He", "stop")]

@@ -1,12 +1,15 @@
 using System.Text;
+using System.Text.Json.Nodes;
 
-namespace MlcAspire.Tests.EndToEnd.Reliability;
+namespace MlcAspire.Bench.Load;
 
 /// <summary>
 /// A seeded generator of malformed and hostile <c>/v1/completions</c> bodies: broken JSON, wrong types, values
 /// out of range or absurdly large, forged debug configs and MicroServing fields, and bodies over the router's size
-/// limit (sent with a Content-Length or chunked). Every body it makes is one a router must answer with a 4xx or
-/// serve (forged fields dropped; a wrong type or range the schema tolerates, such as <c>null</c>), never a 5xx.
+/// limit (sent with a Content-Length or chunked), and long-run prompts that make a tokenizer work hard
+/// (<see cref="LongRunPrompts"/>: 100,000 chars of one kind, or a 4 MB prompt just under the limit). Every body it
+/// makes is one a router must answer with a 4xx or serve (forged fields dropped; a wrong type or range the schema
+/// tolerates, such as <c>null</c>), never a 5xx. The reliability suite and the hostile benchmark share it.
 /// </summary>
 /// <param name="seed">The seed: the same seed makes the same bodies.</param>
 /// <param name="bodyLimit">The router's <c>MaxRequestBodyBytes</c>; every oversized body exceeds it.</param>
@@ -15,15 +18,32 @@ internal sealed class HostileRequests(int seed, int bodyLimit)
     public const string OversizedWithLength = "oversized (Content-Length)";
     public const string OversizedChunked = "oversized (chunked)";
 
+    /// <summary>The prefix of every long-run kind (<c>long-run one-char-run</c>, <c>long-run 4 MB</c>, …).</summary>
+    public const string LongRun = "long-run";
+
     private readonly Random _random = new(seed);
+    private int _taken;
 
     /// <summary>A short, valid body that the generator mutates.</summary>
     private const string ValidBody = """{"prompt":"hello world","max_tokens":2,"temperature":0}""";
 
+    /// <summary>
+    /// The next body for one of several workers sharing this generator, in the seed's order; false once
+    /// <paramref name="count"/> have been taken.
+    /// </summary>
+    public bool TryTake(int count, out (string Kind, byte[] Body, bool Chunked) request)
+    {
+        lock (_random)
+        {
+            request = _taken < count ? Next() : default;
+            return _taken++ < count;
+        }
+    }
+
     /// <summary>The next body: its kind, its bytes, and whether it goes out chunked (no Content-Length).</summary>
     public (string Kind, byte[] Body, bool Chunked) Next()
     {
-        var kind = _random.Next(8);
+        var kind = _random.Next(9);
         return kind switch
         {
             0 => ("broken-json", Encoding.UTF8.GetBytes(BreakJson()), false),
@@ -33,8 +53,22 @@ internal sealed class HostileRequests(int seed, int bodyLimit)
             4 => (OversizedWithLength, Oversized(), false),
             5 => (OversizedChunked, Oversized(), true),
             6 => ("random-bytes", RandomBytes(), false),
+            7 => LongRunPrompt(),
             _ => ("bad-prompt", Encoding.UTF8.GetBytes(BadPrompt()), false),
         };
+    }
+
+    /// <summary>A long-run prompt of 100,000 chars, or one in six times a run of one character filling the body limit.</summary>
+    private (string Kind, byte[] Body, bool Chunked) LongRunPrompt()
+    {
+        const int Length = 100_000;
+        var kinds = LongRunPrompts.Kinds;
+        var pick = _random.Next(kinds.Count + 2);
+        var (kind, prompt) = pick < kinds.Count
+            ? (kinds[pick], LongRunPrompts.Create(kinds[pick], Length, seed: _random.Next()))
+            : ("4 MB", new string('x', Math.Min(4_000_000, bodyLimit - 64)));
+        var body = Encoding.UTF8.GetBytes(new JsonObject { ["prompt"] = prompt, ["max_tokens"] = 2 }.ToJsonString());
+        return ($"{LongRun} {kind}", body, false);
     }
 
     private string BreakJson()

@@ -1,0 +1,206 @@
+using System.Globalization;
+using MlcAspire.Bench.Reporting;
+
+namespace MlcAspire.Bench.Presets;
+
+/// <summary>
+/// Cache-aware routing and adaptive disaggregation (docs/router.md) on timing-mode engines with the prefix cache, where
+/// cached prompt tokens cost no prefill time: multi-turn sessions with shared system prompts through least-loaded and
+/// cache-aware round-robin routers and through 2P2D disagg routers with a static and an adaptive split, in one
+/// interleaved run; the same token counts with no shared prefix; then the pd preset's workload mix through 1P1D with
+/// static balance factors 0 and 0.1 and the adaptive split.
+/// </summary>
+internal sealed class PrefixPreset : IPreset
+{
+    private const string LeastLoaded = "prefix-least-loaded";
+    private const string CacheAware = "prefix-cache-aware";
+    private const string DisaggStatic = "prefix-disagg-static";
+    private const string DisaggAdaptive = "prefix-disagg-adaptive";
+    private const string PdStatic = "pd-static-0";
+    private const string PdStaticBalanced = "pd-static-0.1";
+    private const string PdAdaptive = "pd-adaptive";
+    private const string PrefillCounter = "mlc_reference_prefill_tokens_total";
+
+    /// <summary>The pd preset's LLMPerf workload (3,000-token prompts, 100-token outputs) at two loads of the prefill engine.</summary>
+    private static readonly Workload PdMix = new(LengthDistribution.Fixed(3000), LengthDistribution.Fixed(100), Stream: true);
+    private static readonly double[] PdLoadFactors = [0.6, 1.2];
+
+    public string Name => "prefix";
+
+    public int MaxConcurrency(BenchOptions options) => 512;
+
+    public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
+    {
+        // --scale shrinks the job too: fewer sessions (and below 0.5 fewer turns, one round) for a quick look.
+        var scale = Math.Min(1, context.Options.Scale);
+        var (sessions, turns, rounds) = (Math.Max(4, (int)(64 * scale)), scale >= 0.5 ? 8 : 3, scale >= 1 ? 2 : 1);
+        var shared = new SessionWorkload(sessions, turns, SharedPrefixes: 8, SystemTokens: 1500, FirstUserTokens: 500,
+            ReplyTokens: 32, UserTokens: 100, OutputTokens: 32, SharePrefixes: true);
+        await using (var topology = await context.StartTopologyAsync("prefix",
+        [
+            new(LeastLoaded, RouterSpec.RoundRobin, Settings: Routing("least-loaded")),
+            new(CacheAware, RouterSpec.RoundRobin, Settings: Routing("cache-aware")),
+            new(DisaggStatic, RouterSpec.Disagg, Settings: TwoPrefillTwoDecode(Routing("cache-aware"))),
+            new(DisaggAdaptive, RouterSpec.Disagg, Settings: TwoPrefillTwoDecode(Routing("cache-aware", adaptive: true))),
+        ], TimingProfiles.PrefillInterference, withNginx: false, cancellationToken, engineCount: 4, prefixCache: true))
+        {
+            var sharedRun = await RunSessionsAsync(context, topology, "prefix-shared",
+                "least-loaded vs cache-aware (round-robin, 4 engines) and static vs adaptive split (disagg 2P2D, cache-aware)",
+                shared, [LeastLoaded, CacheAware, DisaggStatic, DisaggAdaptive], rounds, cancellationToken);
+            var least = sharedRun.Result[LeastLoaded];
+            var cache = sharedRun.Result[CacheAware];
+            context.Report.AddCheck("shared prefixes: share of prompt tokens the engines computed, cache-aware", "<=", 0.30,
+                sharedRun.Totals[CacheAware].ComputedShare, "ratio");
+            context.Report.AddCheck("shared prefixes: mean TTFT, cache-aware / least-loaded", "<=", 0.5,
+                Ratio(cache?.TimeToFirstTokenMs.Mean, least?.TimeToFirstTokenMs.Mean), "ratio");
+            context.Report.AddCheck("shared prefixes: mean job completion time, adaptive / static split", "<=", 1.0,
+                Ratio(sharedRun.Totals[DisaggAdaptive].MeanJob, sharedRun.Totals[DisaggStatic].MeanJob), "ratio");
+
+            var distinct = shared with { SharePrefixes = false };
+            var distinctRun = await RunSessionsAsync(context, topology, "prefix-none",
+                "no shared prefix: least-loaded vs cache-aware (round-robin, 4 engines)", distinct, [LeastLoaded, CacheAware], rounds, cancellationToken);
+            least = distinctRun.Result[LeastLoaded];
+            cache = distinctRun.Result[CacheAware];
+            context.Report.AddCheck("no shared prefix: throughput, cache-aware / least-loaded", ">=", 0.95,
+                Ratio(cache?.RequestsPerSecond, least?.RequestsPerSecond), "ratio");
+            context.Report.AddCheck("no shared prefix: p99 TTFT, cache-aware / least-loaded", "<=", 1.05,
+                Ratio(cache?.TimeToFirstTokenMs.P99, least?.TimeToFirstTokenMs.P99), "ratio");
+        }
+
+        await RunPdMixAsync(context, cancellationToken);
+    }
+
+    /// <summary>The pd workload through 1P1D: MLC's static factors 0 and 0.1 against the per-request split (JCT = E2E).</summary>
+    private static async Task RunPdMixAsync(PresetContext context, CancellationToken cancellationToken)
+    {
+        await using var topology = await context.StartTopologyAsync("prefix-pd",
+        [
+            new(PdStatic, RouterSpec.Disagg),
+            new(PdStaticBalanced, RouterSpec.Disagg, PdBalanceFactor: 0.1),
+            new(PdAdaptive, RouterSpec.Disagg, Settings: new Dictionary<string, string> { ["Router:PdBalanceAdaptive"] = "true" }),
+        ], TimingProfiles.PrefillInterference, withNginx: false, cancellationToken);
+
+        var prefillCapacity = 1 / (PdMix.PromptTokens.Max * TimingProfiles.PdPrefillSecondsPerToken);
+        foreach (var factor in PdLoadFactors)
+        {
+            var rate = prefillCapacity * factor;
+            var result = await context.RunAsync(topology, new Experiment(
+                $"prefix-pd@{rate:0.0#}rps", "pd workload mix: static balance 0 and 0.1 vs adaptive split (1P1D; JCT = E2E)", PdMix,
+                new LoadShape.Open(rate), [PdStatic, PdStaticBalanced, PdAdaptive], Rounds: 3, context.Seconds(20), context.Seconds(3)), cancellationToken);
+            var bestStatic = new[] { result[PdStatic], result[PdStaticBalanced] }.Where(r => r is not null).Select(r => r!.EndToEndMs.Mean).DefaultIfEmpty(double.NaN).Min();
+            context.Report.AddCheck($"pd mix at {factor:0.#}× prefill capacity: mean JCT, adaptive / best static", "<=", 1.0,
+                Ratio(result[PdAdaptive]?.EndToEndMs.Mean, bestStatic), "ratio");
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="rounds"/> jobs per target, interleaved (each round starts one target later), each job with new
+    /// random tokens so that no job finds another's prompts in the engines' caches; counts what the engines computed.
+    /// </summary>
+    private static async Task<(ExperimentResult Result, Dictionary<string, SessionTotals> Totals)> RunSessionsAsync(
+        PresetContext context, BenchTopology topology, string name, string description, SessionWorkload workload,
+        IReadOnlyList<string> targetNames, int rounds, CancellationToken cancellationToken)
+    {
+        var targets = targetNames.Select(topology.Target).OfType<ILoadTarget>().ToArray();
+        var warmup = workload with { Sessions = Math.Min(workload.Sessions, 8), Turns = 2 };
+        foreach (var target in targets)
+        {
+            await SessionDriver.RunAsync(target, warmup.Prepare(topology.Model, seed: 1), new SampleSink(), cancellationToken);
+        }
+
+        var sinks = targets.ToDictionary(t => t.Name, _ => new SampleSink());
+        var totals = targets.ToDictionary(t => t.Name, _ => new SessionTotals());
+        for (var round = 0; round < rounds; round++)
+        {
+            context.Progress.Write($"  {name} round {round + 1}/{rounds}:");
+            for (var k = 0; k < targets.Length; k++)
+            {
+                var target = targets[(k + round) % targets.Length];
+                var jobSessions = workload.Prepare(topology.Model, seed: 1000 + round * 7919 + k * 31);
+                var computedBefore = await ComputedAsync(context.Http, topology, cancellationToken);
+                var before = target.ProxyPid is { } pid ? ProcessSnapshot.TryRead(pid) : null;
+                var (job, session) = await SessionDriver.RunAsync(target, jobSessions, sinks[target.Name], cancellationToken);
+                var after = target.ProxyPid is { } p ? ProcessSnapshot.TryRead(p) : null;
+                sinks[target.Name].AddSlice(job, before, after);
+                var computed = await ComputedAsync(context.Http, topology, cancellationToken) - computedBefore;
+                totals[target.Name].Add(workload.PromptTokens, computed, job, session);
+                context.Progress.Write($" {target.Name} {job:0.0} s ({computed / workload.PromptTokens:P0} computed);");
+            }
+
+            context.Progress.WriteLine();
+        }
+
+        var result = new ExperimentResult(name, description, workload.ToString(),
+            "closed loop per session: every session at once, each turn sent when the last is answered", rounds, 0,
+            [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name]))]);
+        context.Report.Experiments.Add(result);
+        foreach (var (target, total) in totals)
+        {
+            context.Report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{name} {target}: engines computed {total.Computed:0} of {total.Sent} prompt tokens ({total.ComputedShare:P1}; prefix hit rate {1 - total.ComputedShare:P1}); " +
+                $"job completion time mean {total.MeanJob:0.00} s, session completion time mean {total.MeanSession:0.00} s over {total.Jobs} jobs."));
+        }
+
+        return (result, totals);
+    }
+
+    /// <summary>Prompt tokens the engines computed so far (their prefill counters), NaN when an engine does not count them.</summary>
+    private static async Task<double> ComputedAsync(HttpClient http, BenchTopology topology, CancellationToken cancellationToken)
+    {
+        var sum = 0.0;
+        foreach (var engine in topology.Engines)
+        {
+            var metrics = await http.GetStringAsync(new Uri(engine, "metrics"), cancellationToken);
+            var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(PrefillCounter + " ", StringComparison.Ordinal));
+            sum += line is null ? double.NaN : double.Parse(line[(PrefillCounter.Length + 1)..], CultureInfo.InvariantCulture);
+        }
+
+        return sum;
+    }
+
+    private static Dictionary<string, string> Routing(string policy, bool adaptive = false) => new()
+    {
+        ["Router:RoutingPolicy"] = policy,
+        ["Router:PdBalanceAdaptive"] = adaptive ? "true" : "false",
+    };
+
+    /// <summary>Engines 0 and 2 prefill, 1 and 3 decode (the AppHost's default is one prefill engine).</summary>
+    private static Dictionary<string, string> TwoPrefillTwoDecode(Dictionary<string, string> settings)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            settings[$"Router:Engines:{i}:Role"] = i % 2 == 0 ? "Prefill" : "Decode";
+        }
+
+        return settings;
+    }
+
+    private static double? Ratio(double? measured, double? baseline) =>
+        measured is { } m && baseline is { } b && b > 0 && !double.IsNaN(m) ? m / b : null;
+
+    /// <summary>What one target's jobs added up to.</summary>
+    private sealed class SessionTotals
+    {
+        private readonly List<double> _jobs = [];
+        private readonly List<double> _sessions = [];
+
+        public long Sent { get; private set; }
+
+        public double Computed { get; private set; }
+
+        public int Jobs => _jobs.Count;
+
+        public double ComputedShare => Sent > 0 ? Computed / Sent : double.NaN;
+
+        public double MeanJob => _jobs.Count > 0 ? _jobs.Average() : double.NaN;
+
+        public double MeanSession => _sessions.Count > 0 ? _sessions.Average() : double.NaN;
+
+        public void Add(long sent, double computed, double job, double session)
+        {
+            (Sent, Computed) = (Sent + sent, Computed + computed);
+            _jobs.Add(job);
+            _sessions.Add(session);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using MlcAspire.Contracts;
+using MlcAspire.Router;
+using MlcAspire.Router.Protocol;
+using MlcAspire.Router.Scheduling;
+
+namespace MlcAspire.Tests.Unit.Router;
+
+[Trait("Category", "Unit")]
+public sealed class CacheAwareSchedulingTests
+{
+    [Fact]
+    public void Acquire_CacheAware_SendsAConversationsNextTurnWhereItsPrefixIs()
+    {
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Both, EngineRole.Both, EngineRole.Both);
+        var firstTurn = Tokens(0, 600);
+        string first;
+        using (var lease = scheduler.Acquire(EngineSelection.Any, route: Route(scheduler, firstTurn))!)
+        {
+            first = lease.Engine.Name;
+        }
+
+        var later = Enumerable.Range(0, 4).Select(turn =>
+        {
+            var route = Route(scheduler, [.. firstTurn, .. Tokens(10_000 + turn * 100, 50)]);
+            using var lease = scheduler.Acquire(EngineSelection.Any, route: route)!;
+            Assert.Equal(RouteReason.Cache, route.Decisions.Single().Reason);
+            return lease.Engine.Name;
+        });
+
+        Assert.All(later, name => Assert.Equal(first, name));
+    }
+
+    [Fact]
+    public void Acquire_LeastLoaded_IgnoresThePrefixAndRotates()
+    {
+        var scheduler = TestSchedulers.Create(RoutingPolicy.LeastLoaded, EngineRole.Both, EngineRole.Both);
+        var prompt = Tokens(0, 600);
+
+        var picks = Enumerable.Range(0, 4).Select(_ =>
+        {
+            using var lease = scheduler.Acquire(EngineSelection.Any, route: Route(scheduler, prompt))!;
+            return lease.Engine.Name;
+        });
+
+        Assert.Equal(["engine-0", "engine-1", "engine-0", "engine-1"], picks);
+    }
+
+    [Fact]
+    public void AcquirePair_RecordsBothDecisions_AndTheDecodeEngineHoldsThePrompt()
+    {
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);
+        var route = Route(scheduler, Tokens(0, 320));
+
+        var (decode, prefill) = scheduler.AcquirePair(route)!.Value;
+        using (decode)
+        using (prefill)
+        {
+            Assert.Equal([EngineSelection.Decode, EngineSelection.Prefill], route.Decisions.Select(d => d.Selection));
+            Assert.Equal(320 / 16, scheduler.PrefixesOf(decode.Engine).Count);
+            Assert.Equal(0, scheduler.PrefixesOf(prefill.Engine).Count);
+            Assert.StartsWith($"decode={decode.Engine.Name};decode_reason=least-loaded", route.Describe(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Correct_AReportShorterThanPredicted_ForgetsWhatTheEngineEvictedBeforeIt()
+    {
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode);
+        var stale = Route(scheduler, Tokens(50_000, 160));
+        scheduler.Acquire(EngineSelection.Decode, route: stale)!.Dispose();
+        var prompt = Tokens(0, 320);
+        scheduler.Acquire(EngineSelection.Decode, route: Route(scheduler, prompt))!.Dispose();
+        var route = Route(scheduler, prompt);
+        using var decode = scheduler.Acquire(EngineSelection.Decode, route: route)!;
+
+        scheduler.Correct(decode.Engine, route, reportedTokens: 64, windowTokens: 319);
+
+        Assert.Equal(0, scheduler.PrefixesOf(decode.Engine).Match(stale.Chain));
+        Assert.Equal(320 / 16, scheduler.PrefixesOf(decode.Engine).Match(route.Chain));
+    }
+
+    private static RouteContext Route(EngineScheduler scheduler, int[] tokens)
+    {
+        var (request, _) = CompletionRequestParser.Parse(new System.Text.Json.Nodes.JsonObject
+        {
+            ["model"] = "m",
+            ["prompt"] = new System.Text.Json.Nodes.JsonArray([.. tokens.Select(t => (System.Text.Json.Nodes.JsonNode)t)]),
+        }, "m", new RequestLimitsOptions());
+        return scheduler.CreateRoute(request!);
+    }
+
+    private static int[] Tokens(int start, int count) => [.. Enumerable.Range(start, count)];
+}

@@ -1,3 +1,4 @@
+using MlcAspire.AppHost.Hosting;
 using MlcAspire.AppHost.Topology;
 
 namespace MlcAspire.AppHost;
@@ -25,7 +26,8 @@ internal static class Program
         var repositoryRoot = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(builder.AppHostDirectory))!;
         var workingDirectory = ModelLocation.WorkingDirectory(options.Topology.Model, Environment.CurrentDirectory, repositoryRoot);
         builder.AddTopology(options.Topology, workingDirectory, repositoryRoot);
+        builder.AddStartupDeadline(TopologyResources.RouterName, options.StartupTimeout);
         builder.Build().Run();
-        return 0;
+        return Environment.ExitCode;
     }
 }

@@ -17,5 +17,6 @@ app.MapDefaultEndpoints();
 app.MapPrometheusMetrics();
 app.MapCompletionsApi();
 app.MapRouterStatusApi();
+app.MapRouterEngineAdminApi();
 
 app.Run();

@@ -14,6 +14,16 @@ public sealed class RouterOptions
     [Required]
     public string Model { get; set; } = "";
 
+    /// <summary>
+    /// <c>Router__ModelPath</c>: the model's folder on this machine when <see cref="Model"/> (the id, as the engines were
+    /// given it) does not resolve from the router's working directory; the AppHost sets it, since a project runs in its
+    /// own folder.
+    /// </summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>Where the tokenizer is read: <see cref="ModelPath"/> when set, else the model argument itself.</summary>
+    public string ModelFolder => string.IsNullOrEmpty(ModelPath) ? Model : ModelPath;
+
     /// <summary><c>Router__PdBalanceFactor</c>: share of the prompt tail the decode engine prefills itself; 0 means end = -1.</summary>
     [Range(0.0, 1.0, MaximumIsExclusive = true)]
     public double PdBalanceFactor { get; set; }

@@ -47,9 +47,9 @@ internal sealed partial class RouterOptionsValidator : IValidateOptions<RouterOp
             }
 
             // Disaggregation needs token ids, so the tokenizer must be there at start, not at the first request.
-            if (!ModelPromptTokenizer.IsAvailable(options.Model))
+            if (!ModelPromptTokenizer.IsAvailable(options.ModelFolder))
             {
-                failures.Add($"{key}:Model '{options.Model}' must be a model directory with {MlcAspire.Models.MlcModel.ConfigFileName} and {MlcAspire.Models.MlcModel.TokenizerFileName} when {key}:Mode is disagg.");
+                failures.Add($"{key}:Model '{options.ModelFolder}' must be a model directory with {MlcAspire.Models.MlcModel.ConfigFileName} and {MlcAspire.Models.MlcModel.TokenizerFileName} when {key}:Mode is disagg.");
             }
 
             // A prefill engine pushes KV to a different engine; one engine alone cannot disaggregate.

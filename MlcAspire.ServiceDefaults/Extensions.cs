@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -25,6 +26,12 @@ public static class Extensions
 
     /// <summary>The liveness path: answers as long as the process can serve HTTP.</summary>
     public const string AlivenessEndpointPath = "/alive";
+
+    /// <summary>GETs that only probe a service (health, readiness, the engine's model list, metrics scrapes): never traced.</summary>
+    private static readonly string[] s_probePaths = [HealthEndpointPath, AlivenessEndpointPath, "/v1/models", "/metrics"];
+
+    private static bool IsProbe(string method, PathString path) =>
+        HttpMethods.IsGet(method) && s_probePaths.Any(probe => path.StartsWithSegments(probe));
 
     /// <summary>The tag of the checks <c>/alive</c> runs: the process is up. Nothing else belongs there.</summary>
     public const string LivenessTag = "live";
@@ -109,12 +116,11 @@ public static class Extensions
             {
                 tracing.AddSource(builder.Environment.ApplicationName)
                     .AddSource(TelemetryPrefix + "*")
-                    .AddAspNetCoreInstrumentation(options =>
-                        // Probes arrive every few seconds from the runner; they would drown real traffic.
-                        options.Filter = context =>
-                            !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                    .AddHttpClientInstrumentation();
+                    // Probes arrive every few seconds (Aspire's health checks on /health and /v1/models, the router's
+                    // readiness probes of its engines, Prometheus scrapes); in the dashboard they would drown real traffic.
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Method, context.Request.Path))
+                    .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request =>
+                        request.RequestUri is not { } uri || !IsProbe(request.Method.Method, uri.AbsolutePath));
             });
 
         builder.AddOpenTelemetryExporters();

@@ -1,1 +1,2 @@
 global using Xunit;
+global using AspireApp = MlcAspire.Bench.Topology.AspireApp;

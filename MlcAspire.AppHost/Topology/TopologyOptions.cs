@@ -31,6 +31,12 @@ internal sealed record TopologyOptions
 
     public bool EnablePrefixCache { get; init; }
 
+    /// <summary>
+    /// <c>--attach-engines</c>: the engines already run at <see cref="EndpointHosts"/>/<see cref="EndpointPorts"/> (started
+    /// by someone else, in one NVSHMEM world of their own); the router is referenced to them by URL and none is started.
+    /// </summary>
+    public bool AttachEngines { get; init; }
+
     public double PdBalanceFactor { get; init; }
 
     /// <summary><c>--pd-balance-factor adaptive</c>: the router chooses the split per request (docs/router.md).</summary>

@@ -29,6 +29,7 @@ internal static class TopologyReader
         new("--endpoint-num-gpus", "EndpointNumGpus", IsList: true),
         new("--endpoint-roles", "EndpointRoles", IsList: true),
         new("--enable-prefix-cache", "EnablePrefixCache", IsSwitch: true),
+        new("--attach-engines", "AttachEngines", IsSwitch: true),
         new("--pd-balance-factor", "PdBalanceFactor"),
         new("--routing-policy", "RoutingPolicy"),
         new("--engine-kind", "EngineKind"),
@@ -91,6 +92,7 @@ internal static class TopologyReader
             EndpointRoles = roles,
             EngineCountFlag = engineCountFlag,
             EnablePrefixCache = parser.Switch("--enable-prefix-cache"),
+            AttachEngines = parser.Switch("--attach-engines"),
             PdBalanceAdaptive = parser.String("--pd-balance-factor") == TopologyOptions.AdaptiveBalance,
             PdBalanceFactor = parser.String("--pd-balance-factor") == TopologyOptions.AdaptiveBalance
                 ? defaults.PdBalanceFactor

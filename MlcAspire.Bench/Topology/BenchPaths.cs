@@ -1,11 +1,10 @@
-using MlcAspire.AppHost.Planning;
-
 namespace MlcAspire.Bench.Topology;
 
 /// <summary>Where the bench's inputs and outputs are, relative to the repository the AppHost was built from.</summary>
 internal static class BenchPaths
 {
-    public static string RepositoryRoot => Path.GetFullPath(ProgramPaths.FromBuild().RepositoryRoot);
+    public static string RepositoryRoot =>
+        MlcAspire.AppHost.Hosting.BuiltProgram.RepositoryRootOf(Projects.MlcAspire_AppHost.ProjectPath);
 
     /// <summary>The base of the presets' timing-mode models: <c>models/reference-timing</c>, else the tokenizer and
     /// vocabulary of <c>models/reference-tiny</c>. Either serves, because every preset writes its own schedule and

@@ -30,7 +30,7 @@ public static class RouterStatusApi
             [.. scheduler.Engines.Select((engine, i) => new EngineStatus(
                 engine.Name, engine.BaseAddress.ToString(), engine.Role.ToString(), engine.PeStart,
                 engine.ActiveRequests, engine.TotalRequests, engine.FailedRequests,
-                engine.Health.State.ToString(), engine.Health.LastFailure, Status(scheduler.Prefixes[i])))]));
+                engine.Health.State.ToString(), engine.Health.LastFailure, Status(scheduler.Prefixes[i]), engine.IsDrained))]));
     }
 
     private static PrefixIndexStatus Status(PrefixIndex index)

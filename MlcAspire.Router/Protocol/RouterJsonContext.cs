@@ -7,6 +7,7 @@ namespace MlcAspire.Router.Protocol;
 [JsonSerializable(typeof(OpenAIError))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(RouterStatus))]
+[JsonSerializable(typeof(EngineDrainStatus))]
 [JsonSerializable(typeof(PrepRecvResponse))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonNode))]

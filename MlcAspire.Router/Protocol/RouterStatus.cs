@@ -22,7 +22,8 @@ public sealed record EngineStatus(
     [property: JsonPropertyName("failed_requests")] long FailedRequests,
     [property: JsonPropertyName("circuit")] string Circuit,
     [property: JsonPropertyName("last_failure")] string? LastFailure,
-    [property: JsonPropertyName("prefix_index")] PrefixIndexStatus PrefixIndex);
+    [property: JsonPropertyName("prefix_index")] PrefixIndexStatus PrefixIndex,
+    [property: JsonPropertyName("drained")] bool Drained);
 
 /// <summary>What the router believes an engine's prefix cache holds, and how often requests routed there found it.</summary>
 public sealed record PrefixIndexStatus(

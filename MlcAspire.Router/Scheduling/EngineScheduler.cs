@@ -110,7 +110,7 @@ public sealed class EngineScheduler
             int? lowest = null;
             foreach (var engine in Engines)
             {
-                if (engine != exclude && Qualifies(engine, selection) && engine.Health.IsAvailable && (lowest is null || engine.ActiveRequests < lowest))
+                if (engine != exclude && Qualifies(engine, selection) && engine.InRotation && (lowest is null || engine.ActiveRequests < lowest))
                 {
                     lowest = engine.ActiveRequests;
                 }
@@ -184,7 +184,7 @@ public sealed class EngineScheduler
             return $"No {role}engine is configured.";
         }
 
-        return configured.Any(e => e.Health.IsAvailable)
+        return configured.Any(e => e.InRotation)
             ? null
             : $"No {role}engine is healthy ({string.Join(", ", configured.Select(e => e.Name))} out of rotation); try again later.";
     }
@@ -212,7 +212,7 @@ public sealed class EngineScheduler
         {
             var index = (start + i) % count;
             var engine = Engines[index];
-            if (engine != exclude && Qualifies(engine, selection) && engine.Health.IsAvailable)
+            if (engine != exclude && Qualifies(engine, selection) && engine.InRotation)
             {
                 _candidates[found++] = new RouteCandidate(engine, engine.ActiveRequests, route.MatchedTokens(index), engine.Health.IsSuspect);
             }

@@ -10,6 +10,7 @@ public sealed class EngineState(string name, EngineRole role, int peStart, Engin
     private int _activeRequests;
     private long _totalRequests;
     private long _failedRequests;
+    private volatile bool _isDrained;
 
     public string Name { get; } = name;
 
@@ -23,6 +24,19 @@ public sealed class EngineState(string name, EngineRole role, int peStart, Engin
 
     /// <summary>Its circuit breaker: the scheduler skips it while open.</summary>
     public EngineHealth Health { get; } = health;
+
+    /// <summary>
+    /// An operator took the engine out of rotation (<c>POST /router/engines/{name}/drain</c>): the scheduler gives it no
+    /// new work, while the requests it already serves run to their end.
+    /// </summary>
+    public bool IsDrained
+    {
+        get => _isDrained;
+        set => _isDrained = value;
+    }
+
+    /// <summary>Whether the scheduler may give it new work now: its circuit lets calls through and no operator drained it.</summary>
+    public bool InRotation => !_isDrained && Health.IsAvailable;
 
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
 

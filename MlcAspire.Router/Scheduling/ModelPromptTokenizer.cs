@@ -9,8 +9,8 @@ namespace MlcAspire.Router.Scheduling;
 /// </summary>
 internal sealed class ModelPromptTokenizer(IOptions<RouterOptions> options) : IPromptTokenizer
 {
-    private readonly Lazy<MlcChatConfig?> _config = new(() => Directory.Exists(options.Value.Model) ? MlcModel.LoadConfig(options.Value.Model) : null);
-    private readonly Lazy<MlcModel?> _model = new(() => Directory.Exists(options.Value.Model) ? MlcModel.Load(options.Value.Model) : null);
+    private readonly Lazy<MlcChatConfig?> _config = new(() => Directory.Exists(options.Value.ModelFolder) ? MlcModel.LoadConfig(options.Value.ModelFolder) : null);
+    private readonly Lazy<MlcModel?> _model = new(() => Directory.Exists(options.Value.ModelFolder) ? MlcModel.Load(options.Value.ModelFolder) : null);
 
     /// <summary>Whether <paramref name="model"/> is a model directory whose tokenizer the router can load.</summary>
     public static bool IsAvailable(string model) =>
@@ -21,7 +21,7 @@ internal sealed class ModelPromptTokenizer(IOptions<RouterOptions> options) : IP
     public Models.Chat.ConversationTemplate? ConversationTemplate => _model.Value?.Config.ConversationTemplate;
 
     public IReadOnlyList<int> Encode(string text) =>
-        (_model.Value ?? throw new InvalidOperationException($"{RouterOptions.SectionName}:Model '{options.Value.Model}' is not a model directory, so text prompts cannot be tokenized."))
+        (_model.Value ?? throw new InvalidOperationException($"{RouterOptions.SectionName}:Model '{options.Value.ModelFolder}' is not a model directory, so text prompts cannot be tokenized."))
             .Tokenizer.EncodeToIds(text);
 
     public int MinimumTokenCount(string text) => _model.Value?.MinimumTokenCount(text) ?? 0;

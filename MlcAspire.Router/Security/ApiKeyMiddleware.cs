@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MlcAspire.Router.Apis;
 
 namespace MlcAspire.Router.Security;
 
@@ -22,7 +23,10 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<RouterReli
     public Task InvokeAsync(HttpContext context)
     {
         var isApi = context.Request.Path.StartsWithSegments("/v1");
-        if ((!isApi && !_protectAll) || HasValidKey(context.Request))
+
+        // The operator's engine commands change what every client gets, so they are never open when a key is set.
+        var isAdmin = context.Request.Path.StartsWithSegments(RouterEngineAdminApi.RoutePrefix);
+        if ((!isApi && !isAdmin && !_protectAll) || HasValidKey(context.Request))
         {
             return next(context);
         }

@@ -54,7 +54,7 @@ public sealed class ChatNodeClientTests(EngineClustersFixture clusters)
         var errors = node.StandardError.ReadToEndAsync(Token);
         try
         {
-            await node.WaitForExitAsync(Token).WaitAsync(TestingApp.PhaseTimeout, Token);
+            await node.WaitForExitAsync(Token).WaitAsync(AspireApp.StartTimeout, Token);
         }
         finally
         {

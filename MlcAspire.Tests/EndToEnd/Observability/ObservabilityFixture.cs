@@ -1,47 +1,40 @@
 namespace MlcAspire.Tests.EndToEnd.Observability;
 
 /// <summary>
-/// The default deployment (two reference engines, disaggregated) started by the AppHost's runner with
-/// <c>--otlp-endpoint</c> pointing at an in-test OTLP receiver, and every resource's output captured.
+/// The default application (two reference engines, disaggregated) started with <c>--otlp-endpoint</c> pointing at an
+/// in-test OTLP receiver, and every resource's console output captured.
 /// </summary>
-public sealed class ObservabilityFixture : IAsyncLifetime
+public sealed class ObservabilityFixture : AspireAppFixture
 {
     private readonly StringWriter _output = new();
-    private TextWriter? _synchronizedOutput;
-    private TestingApp? _app;
+    private readonly TextWriter _synchronizedOutput;
+
+    public ObservabilityFixture() => _synchronizedOutput = TextWriter.Synchronized(_output);
 
     internal OtlpReceiver Receiver { get; private set; } = null!;
-
-    internal TestingApp App => _app ?? throw new InvalidOperationException("The fixture has not started.");
 
     /// <summary>Every output line of every resource so far, as <c>[name] line</c>.</summary>
     internal string Output
     {
         get
         {
-            lock (_synchronizedOutput!)
+            lock (_synchronizedOutput)
             {
                 return _output.ToString();
             }
         }
     }
 
-    public async ValueTask InitializeAsync()
-    {
-        var cancellationToken = TestContext.Current.CancellationToken;
+    protected override IReadOnlyList<string> Args => ["--otlp-endpoint", Receiver.Endpoint.ToString()];
+
+    protected override TextWriter? ResourceOutput => _synchronizedOutput;
+
+    protected override async ValueTask BeforeStartAsync(CancellationToken cancellationToken) =>
         Receiver = await OtlpReceiver.StartAsync(cancellationToken);
-        _synchronizedOutput = TextWriter.Synchronized(_output);
-        _app = TestingApp.Create(_synchronizedOutput, "--otlp-endpoint", Receiver.Endpoint.ToString());
-        await _app.StartAsync(cancellationToken).WaitAsync(TestingApp.DefaultTimeout, cancellationToken);
-    }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-
+        await base.DisposeAsync();
         if (Receiver is not null)
         {
             await Receiver.DisposeAsync();

@@ -18,11 +18,11 @@ public sealed class SmallCapacityFixture : IAsyncLifetime
 {
     public const int Capacity = 2 + 4;
 
-    internal TestingApp App { get; private set; } = null!;
+    internal AspireApp App { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
-        App = TestingApp.Create(new Dictionary<string, IReadOnlyDictionary<string, string>>
+        App = await AspireApp.StartAsync([], TestContext.Current.CancellationToken, environment: new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
             ["router"] = new Dictionary<string, string>
             {
@@ -31,8 +31,6 @@ public sealed class SmallCapacityFixture : IAsyncLifetime
                 ["Router__RetryAfterSeconds"] = "2",
             },
         });
-        var cancellationToken = TestContext.Current.CancellationToken;
-        await App.StartAsync(cancellationToken).WaitAsync(TestingApp.DefaultTimeout, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

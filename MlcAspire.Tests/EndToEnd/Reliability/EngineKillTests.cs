@@ -24,10 +24,7 @@ public sealed class EngineKillTests
     {
         // Decode engines pace their tokens, so that both streams are still running when one engine dies.
         var paced = new Dictionary<string, string> { ["MLC_REFERENCE_FAULTS"] = "stall_between_chunks_ms=40" };
-        await using var app = TestingApp.Create(
-            new Dictionary<string, IReadOnlyDictionary<string, string>> { ["router"] = RouterSettings, ["engine-1"] = paced, ["engine-2"] = paced },
-            "--endpoint-roles", "Prefill", "Decode", "Decode");
-        await app.StartAsync(Token).WaitAsync(TestingApp.DefaultTimeout, Token);
+        await using var app = await AspireApp.StartAsync(["--endpoint-roles", "Prefill", "Decode", "Decode"], Token, environment: new Dictionary<string, IReadOnlyDictionary<string, string>> { ["router"] = RouterSettings, ["engine-1"] = paced, ["engine-2"] = paced });
         using var router = app.CreateHttpClient("router");
 
         // Two concurrent requests go to different decode engines (least loaded); once both stream, engine-1 dies.
@@ -55,14 +52,11 @@ public sealed class EngineKillTests
     public async Task PrefillEngineKilledDuringAHandoff_ThatRequestGets502OrIsRetried_TheOtherCompletes_AndLaterRequestsUseTheOtherPrefillEngine()
     {
         // engine-0 holds every remote_send, so the test can kill it while a handoff is in that phase.
-        await using var app = TestingApp.Create(
-            new Dictionary<string, IReadOnlyDictionary<string, string>>
+        await using var app = await AspireApp.StartAsync(["--endpoint-roles", "Prefill", "Prefill", "Decode"], Token, environment: new Dictionary<string, IReadOnlyDictionary<string, string>>
             {
                 ["router"] = RouterSettings,
                 ["engine-0"] = new Dictionary<string, string> { ["MLC_REFERENCE_FAULTS"] = "stall_remote_send_ms=600000" },
-            },
-            "--endpoint-roles", "Prefill", "Prefill", "Decode");
-        await app.StartAsync(Token).WaitAsync(TestingApp.DefaultTimeout, Token);
+            });
         using var router = app.CreateHttpClient("router");
 
         // Two concurrent requests take different prefill engines (least loaded), so one of them waits in engine-0.

@@ -21,7 +21,7 @@ public sealed class FaultyEnginesFixture : IAsyncLifetime
         ["engine-5"] = "abort_stream_after_chunks=0",
     };
 
-    internal TestingApp App { get; private set; } = null!;
+    internal AspireApp App { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -36,9 +36,7 @@ public sealed class FaultyEnginesFixture : IAsyncLifetime
             // Only the faults open circuits here, not a readiness answer slowed by a starved machine.
             ["Router__ProbeTimeout"] = "00:00:30",
         };
-        App = TestingApp.Create(environment, "--router-mode", "round-robin", "--endpoint-ports", "1", "2", "3", "4", "5", "6");
-        var cancellationToken = TestContext.Current.CancellationToken;
-        await App.StartAsync(cancellationToken).WaitAsync(TestingApp.DefaultTimeout, cancellationToken);
+        App = await AspireApp.StartAsync(["--router-mode", "round-robin", "--endpoint-ports", "1", "2", "3", "4", "5", "6"], TestContext.Current.CancellationToken, environment: environment);
     }
 
     public async ValueTask DisposeAsync()

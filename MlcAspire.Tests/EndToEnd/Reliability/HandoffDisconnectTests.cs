@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using MlcAspire.AppHost.Planning;
+using MlcAspire.Tests.EndToEnd.Router;
 using static MlcAspire.Tests.EndToEnd.Reliability.ReliabilityCalls;
 
 namespace MlcAspire.Tests.EndToEnd.Reliability;

@@ -25,19 +25,19 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
     internal ReferenceEngineCluster World { get; private set; } = null!;
 
     /// <summary>engine-0 (held remote_send) → engine-1 (small cache): remote_send is held for every prompt longer than one token.</summary>
-    internal TestingApp HeldRemoteSendRouter { get; private set; } = null!;
+    internal AspireApp HeldRemoteSendRouter { get; private set; } = null!;
 
     /// <summary>engine-3 → engine-2 (held prep_recv).</summary>
-    internal TestingApp HeldPrepRecvRouter { get; private set; } = null!;
+    internal AspireApp HeldPrepRecvRouter { get; private set; } = null!;
 
     /// <summary>
     /// engine-3 → engine-2 with a <c>PrepRecvTimeout</c> far shorter than engine-2's slow answer: the router's prep_recv
     /// times out after engine-2 parked the window, the answer lost.
     /// </summary>
-    internal TestingApp TimedOutPrepRecvRouter { get; private set; } = null!;
+    internal AspireApp TimedOutPrepRecvRouter { get; private set; } = null!;
 
     /// <summary>engine-3 → engine-1: every phase runs.</summary>
-    internal TestingApp StreamingRouter { get; private set; } = null!;
+    internal AspireApp StreamingRouter { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -55,18 +55,18 @@ public sealed class HandoffFaultsFixture : IAsyncLifetime
 
         // Only the faults under test may open a circuit, not a readiness answer slowed by a starved machine.
         var settings = new Dictionary<string, string> { ["Router__ProbeTimeout"] = "00:00:30" };
-        HeldRemoteSendRouter = World.CreateRouter([0, 1], settings, "--endpoint-roles", "Prefill", "Decode");
-        HeldPrepRecvRouter = World.CreateRouter([3, 2], settings, "--endpoint-roles", "Prefill", "Decode");
-        StreamingRouter = World.CreateRouter([3, 1], settings, "--endpoint-roles", "Prefill", "Decode");
-        TimedOutPrepRecvRouter = World.CreateRouter([3, 2], new Dictionary<string, string>(settings) { ["Router__PrepRecvTimeout"] = "00:00:00.5" },
-            "--endpoint-roles", "Prefill", "Decode");
-        await Task.WhenAll(((TestingApp[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter])
-            .Select(router => router.StartAsync(token).WaitAsync(TestingApp.DefaultTimeout, token)));
+        var routers = await Task.WhenAll(
+            World.StartRouterAsync([0, 1], settings, ["--endpoint-roles", "Prefill", "Decode"], token),
+            World.StartRouterAsync([3, 2], settings, ["--endpoint-roles", "Prefill", "Decode"], token),
+            World.StartRouterAsync([3, 1], settings, ["--endpoint-roles", "Prefill", "Decode"], token),
+            World.StartRouterAsync([3, 2], new Dictionary<string, string>(settings) { ["Router__PrepRecvTimeout"] = "00:00:00.5" },
+                ["--endpoint-roles", "Prefill", "Decode"], token));
+        (HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter) = (routers[0], routers[1], routers[2], routers[3]);
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var router in ((TestingApp?[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter]).OfType<TestingApp>())
+        foreach (var router in ((AspireApp?[])[HeldRemoteSendRouter, HeldPrepRecvRouter, StreamingRouter, TimedOutPrepRecvRouter]).OfType<AspireApp>())
         {
             await router.DisposeAsync();
         }

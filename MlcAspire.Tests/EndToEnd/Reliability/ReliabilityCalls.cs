@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using MlcAspire.AppHost.Planning;
+using MlcAspire.Tests.EndToEnd.Router;
 using MlcAspire.Tests.Functional.Router;
 
 namespace MlcAspire.Tests.EndToEnd.Reliability;
@@ -163,10 +163,10 @@ internal static class ReliabilityCalls
     /// Waits (bounded) until each named engine's <c>/metrics</c> shows no running, waiting or parked request, no pending
     /// receive and no used KV page: nothing a failed or abandoned handoff could leak.
     /// </summary>
-    public static Task WaitForNoReservedStateAsync(TestingApp app, IEnumerable<string> engines, CancellationToken cancellationToken) =>
+    public static Task WaitForNoReservedStateAsync(AspireApp app, IEnumerable<string> engines, CancellationToken cancellationToken) =>
         WaitForNoReservedStateAsync([.. engines.Select(name => new RunningEngine(name, app.GetEndpoint(name), 0))], cancellationToken);
 
-    /// <inheritdoc cref="WaitForNoReservedStateAsync(TestingApp, IEnumerable{string}, CancellationToken)"/>
+    /// <inheritdoc cref="WaitForNoReservedStateAsync(AspireApp, IEnumerable{string}, CancellationToken)"/>
     public static async Task WaitForNoReservedStateAsync(IEnumerable<RunningEngine> engines, CancellationToken cancellationToken)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -20,8 +20,7 @@ public sealed class StuckEngineTests
     {
         // engine-1 answers readiness but never sends a second token. The active progress check (3 s) finds it first,
         // while its request is still open; the idle timeout then ends that request with a clear error.
-        await using var app = TestingApp.Create(
-            new Dictionary<string, IReadOnlyDictionary<string, string>>
+        await using var app = await AspireApp.StartAsync(["--router-mode", "round-robin"], Token, environment: new Dictionary<string, IReadOnlyDictionary<string, string>>
             {
                 ["router"] = new Dictionary<string, string>
                 {
@@ -32,9 +31,7 @@ public sealed class StuckEngineTests
                     ["Router__BreakDuration"] = "00:10:00",
                 },
                 ["engine-1"] = new Dictionary<string, string> { ["MLC_REFERENCE_FAULTS"] = "stall_between_chunks_ms=600000" },
-            },
-            "--router-mode", "round-robin");
-        await app.StartAsync(Token).WaitAsync(TestingApp.DefaultTimeout, Token);
+            });
         using var router = app.CreateHttpClient("router");
 
         // Two concurrent requests take one engine each (least loaded); the one on engine-1 stalls after its first chunk.

@@ -10,7 +10,7 @@ namespace MlcAspire.Tests.EndToEnd.Router;
 /// </summary>
 public sealed class EngineClustersFixture : IAsyncLifetime
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<TestingApp>>> _routers = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<AspireApp>>> _routers = new();
 
     internal ReferenceEngineCluster WithPrefixCache { get; private set; } = null!;
 
@@ -22,17 +22,18 @@ public sealed class EngineClustersFixture : IAsyncLifetime
     internal static IReadOnlyList<int> PrefillEngines(int engines) => [.. Enumerable.Range(0, engines).Where(i => i % 2 == 0)];
 
     /// <summary>The disaggregated router over the first <paramref name="engines"/> engines (prefill, decode, prefill, decode).</summary>
-    internal Task<TestingApp> DisaggregatedRouterAsync(bool prefixCache, int engines, double balance)
+    internal Task<AspireApp> DisaggregatedRouterAsync(bool prefixCache, int engines, double balance)
     {
         var factor = balance.ToString(CultureInfo.InvariantCulture);
-        return RouterAsync($"disagg/{prefixCache}/{engines}/{factor}", () => Cluster(prefixCache).CreateRouter(
+        return RouterAsync($"disagg/{prefixCache}/{engines}/{factor}", () => Cluster(prefixCache).StartRouterAsync(
             [.. Enumerable.Range(0, engines)], new Dictionary<string, string>(),
-            ["--endpoint-roles", .. Enumerable.Range(0, engines).Select(i => i % 2 == 0 ? "Prefill" : "Decode"), "--pd-balance-factor", factor]));
+            ["--endpoint-roles", .. Enumerable.Range(0, engines).Select(i => i % 2 == 0 ? "Prefill" : "Decode"), "--pd-balance-factor", factor],
+            CancellationToken.None));
     }
 
     /// <summary>Round-robin over engines 0–2 of the world without prefix cache.</summary>
-    internal Task<TestingApp> RoundRobinRouterAsync() =>
-        RouterAsync("round-robin", () => WithoutPrefixCache.CreateRouter([0, 1, 2], new Dictionary<string, string>(), "--router-mode", "round-robin"));
+    internal Task<AspireApp> RoundRobinRouterAsync() =>
+        RouterAsync("round-robin", () => WithoutPrefixCache.StartRouterAsync([0, 1, 2], new Dictionary<string, string>(), ["--router-mode", "round-robin"], CancellationToken.None));
 
     public async ValueTask InitializeAsync()
     {
@@ -68,22 +69,7 @@ public sealed class EngineClustersFixture : IAsyncLifetime
         }
     }
 
-    private Task<TestingApp> RouterAsync(string key, Func<TestingApp> create) =>
-        _routers.GetOrAdd(key, _ => new Lazy<Task<TestingApp>>(() => StartAsync(create()))).Value;
-
-    private static async Task<TestingApp> StartAsync(TestingApp router)
-    {
-        // Not the test's token: the router outlives the test that started it.
-        using var timeout = new CancellationTokenSource(TestingApp.DefaultTimeout);
-        try
-        {
-            await router.StartAsync(timeout.Token).WaitAsync(TestingApp.DefaultTimeout, timeout.Token);
-            return router;
-        }
-        catch
-        {
-            await router.DisposeAsync();
-            throw;
-        }
-    }
+    // Not the test's token: the router outlives the test that started it (AspireApp bounds its start).
+    private Task<AspireApp> RouterAsync(string key, Func<Task<AspireApp>> start) =>
+        _routers.GetOrAdd(key, _ => new Lazy<Task<AspireApp>>(start)).Value;
 }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using MlcAspire.AppHost.Planning;
+using System.Globalization;
 using MlcAspire.Tests.EndToEnd.ReferenceEngine;
 
 namespace MlcAspire.Tests.EndToEnd.Router;
@@ -67,12 +67,31 @@ internal sealed class ReferenceEngineCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// A router process in front of some of the engines (engine <c>i</c> of its topology is <c>engines[i]</c>), planned by
-    /// the AppHost for <paramref name="args"/> (e.g. <c>--endpoint-roles Prefill Decode --pd-balance-factor 0.1</c>).
-    /// Not started: the caller starts it with <c>StartAsync(ct).WaitAsync(TestingApp.DefaultTimeout, ct)</c>.
+    /// Starts the AppHost's application in front of some of the engines (engine <c>k</c> of its topology is
+    /// <c>engines[k]</c>), attached by URL (<c>--attach-engines</c>), for <paramref name="args"/> (e.g.
+    /// <c>--endpoint-roles Prefill Decode --pd-balance-factor 0.1</c>). The router's engines are named by their place in
+    /// its topology; their first PE is the one they have in this world, given as <c>Router__Engines__k__PeStart</c>.
     /// </summary>
-    public TestingApp CreateRouter(IReadOnlyList<int> engines, IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        TestingApp.CreateRouter([.. engines.Select(i => Engines[i])], environment, [Model, .. args]);
+    public Task<AspireApp> StartRouterAsync(
+        IReadOnlyList<int> engines, IReadOnlyDictionary<string, string> environment, string[] args, CancellationToken cancellationToken)
+    {
+        var routerEnvironment = new Dictionary<string, string>(environment);
+        for (var k = 0; k < engines.Count; k++)
+        {
+            routerEnvironment[$"Router__Engines__{k.ToString(CultureInfo.InvariantCulture)}__PeStart"] =
+                Engines[engines[k]].PeStart.ToString(CultureInfo.InvariantCulture);
+        }
+
+        string[] topology =
+        [
+            Model, "--attach-engines",
+            "--endpoint-hosts", string.Join(',', engines.Select(i => Engines[i].Url.Host)),
+            "--endpoint-ports", .. engines.Select(i => Engines[i].Url.Port.ToString(CultureInfo.InvariantCulture)),
+            .. args,
+        ];
+        return AspireApp.StartAsync(topology, cancellationToken,
+            new Dictionary<string, IReadOnlyDictionary<string, string>> { [AspireApp.RouterName] = routerEnvironment }, keepEnginePorts: true);
+    }
 
     /// <summary>A gauge or counter from the engine's <c>/metrics</c>, e.g. <c>mlc_reference_parked_requests</c>.</summary>
     public async Task<double> GetMetricAsync(int engine, string name, CancellationToken cancellationToken) =>

@@ -91,11 +91,11 @@ internal sealed class AspireApp : IAsyncDisposable
     {
         var read = TopologyReader.Read(args, new ConfigurationBuilder().Build());
         var topology = read.Options?.Topology ?? throw new ArgumentException(read.Error, nameof(args));
-        List<string> result = [.. args, "--router-port", Port(Readiness.FreePort())];
+        List<string> result = [.. args, "--router-port", Port(FreePorts.Take())];
         if (!keepEnginePorts)
         {
             result.Add("--endpoint-ports");
-            result.AddRange(Enumerable.Range(0, topology.EngineCount).Select(_ => Port(Readiness.FreePort())));
+            result.AddRange(Enumerable.Range(0, topology.EngineCount).Select(_ => Port(FreePorts.Take())));
         }
 
         return result;

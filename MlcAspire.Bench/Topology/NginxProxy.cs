@@ -29,7 +29,7 @@ internal sealed class NginxProxy : IAsyncDisposable
         string executable, IReadOnlyList<Uri> engines, string workDirectory, HttpClient http, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
-        var port = Readiness.FreePort();
+        var port = FreePorts.Take();
         var config = Path.Combine(workDirectory, "nginx.conf");
         await File.WriteAllTextAsync(config, Configuration(engines, port, workDirectory), cancellationToken);
         var process = ChildProcess.Start("nginx", executable, ["-p", workDirectory, "-c", config, "-e", Path.Combine(workDirectory, "error.log")],

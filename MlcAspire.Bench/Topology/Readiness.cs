@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace MlcAspire.Bench.Topology;
 
@@ -45,13 +44,5 @@ internal static class Readiness
                 throw new TimeoutException($"{url} did not answer 200 within {timeout.TotalSeconds:0} s.");
             }
         }
-    }
-
-    /// <summary>Asks the OS for a free loopback port.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using MlcAspire.Bench.Topology;
 
 namespace MlcAspire.Tests.EndToEnd.ReferenceEngine;
 

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace MlcAspire.Tests.EndToEnd;
+namespace MlcAspire.Bench.Topology;
 
 /// <summary>
-/// Ports for the processes the tests start. A port that the OS picked for a listener and that was released again
+/// Ports for the processes the tests and the benchmark start. A port that the OS picked for a listener and that was released again
 /// lies in the ephemeral range, where any outgoing connection of a test running in parallel may take it before
 /// the process binds it. These come from below that range (Linux: 32768–60999) and are handed out once per run.
 /// </summary>
@@ -13,7 +13,7 @@ internal static class FreePorts
     private const int First = 20_000;
     private const int Last = 32_000;
 
-    // One allocator for the whole test process: parallel test classes must never get the same port. The random
+    // One allocator for the whole process: parallel test classes must never get the same port. The random
     // start keeps two test runs on one machine apart.
     private static int s_next = First + Random.Shared.Next(0, (Last - First) / 2);
 

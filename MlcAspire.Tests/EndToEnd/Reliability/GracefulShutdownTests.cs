@@ -136,7 +136,9 @@ public sealed class GracefulShutdownTests
                     return $"new connections refused ({servedBeforeTheSignalArrived} completion(s) served before the router handled the signal, {refusals503} answered 503 shutting_down and {closedUnanswered} closed unanswered before the listener closed)";
                 }
                 catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded
-                    || ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
+                    || ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset }
+                    // A reset while the request is read comes wrapped in the transport's IOException.
+                    || ex.InnerException is IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset } })
                 {
                     closedUnanswered++;
                 }

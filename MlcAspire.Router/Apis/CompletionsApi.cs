@@ -74,9 +74,10 @@ public static class CompletionsApi
 
             // A handoff needs the rendered conversation as its prompt; cache-aware routing only its token ids.
             var tokenizer = services.Tokenizer;
+            RequestError? Refuse(string text) => RefuseUnfit(tokenizer, text, "messages");
             return services.Options.Value.Mode == RouterMode.Disagg
-                ? ChatRequestParser.Render(chat, tokenizer.ConversationTemplate, tokenizer.Encode, text => RefuseUnfit(tokenizer, text, "messages"))
-                : (ChatRequestParser.WithRoutingTokens(chat, tokenizer.ConversationTemplate, tokenizer.Encode, text => RefuseUnfit(tokenizer, text, "messages")), null);
+                ? ChatRequestParser.Render(chat, tokenizer.ConversationTemplate, tokenizer.Encode, Refuse)
+                : (ChatRequestParser.WithRoutingTokens(chat, tokenizer.ConversationTemplate, tokenizer.Encode, Refuse), null);
         }, cancellationToken);
 
     private static async Task<Results<CompletionResult, OpenAIErrorResult>> HandleAsync(

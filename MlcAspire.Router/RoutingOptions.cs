@@ -54,15 +54,11 @@ public sealed class RoutingOptions
     /// </summary>
     public bool PdBalanceAdaptive { get; set; }
 
-    /// <summary>Adaptive: an uncached part this short is prefilled by the decode engine itself.</summary>
+    /// <summary>Adaptive: an uncached part this short (a chat turn's new message and the reply before it) is prefilled by the decode engine itself.</summary>
     [Range(0, 1_000_000)]
-    public int LocalPrefillTokens { get; set; } = 128;
+    public int LocalPrefillTokens { get; set; } = 256;
 
-    /// <summary>Adaptive: the least-loaded prefill engine having this many handoffs in flight makes the decode engine prefill itself.</summary>
-    [Range(1, 100_000)]
-    public int MaxPrefillQueue { get; set; } = 4;
-
-    /// <summary>Adaptive: the largest share of the uncached part the decode engine computes on a remote prefill.</summary>
+    /// <summary>Adaptive: the largest share of the uncached part the decode engine computes on a remote prefill, however backed up the prefill engine is.</summary>
     [Range(0.0, 0.95)]
     public double MaxAdaptiveBalanceFactor { get; set; } = 0.5;
 }

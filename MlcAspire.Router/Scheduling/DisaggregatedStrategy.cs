@@ -72,10 +72,10 @@ internal sealed class DisaggregatedStrategy(
                 ?? "No decode engine is in rotation; try again later."));
         }
 
-        var prefillQueue = scheduler.LowestLoad(EngineSelection.Prefill, exclude: decode.Engine);
+        var prefillBacklog = scheduler.LowestPrefillBacklog(exclude: decode.Engine);
         var decodeQueue = decode.Engine.ActiveRequests - 1;
-        var split = prefillQueue is { } queue
-            ? AdaptiveSplit.Decide(promptLength, scheduler.PredictedMatch(decode.Engine, route), queue, decodeQueue, scheduler.Routing)
+        var split = prefillBacklog is { } backlog
+            ? AdaptiveSplit.Decide(promptLength, scheduler.PredictedMatch(decode.Engine, route), backlog, decodeQueue, scheduler.Routing)
             : SplitDecision.LocalFor("no-prefill-engine", promptLength);
         var prefill = split.Local ? null : scheduler.Acquire(EngineSelection.Prefill, exclude: decode.Engine, route: route);
         if (prefill is null && !split.Local)
@@ -85,7 +85,7 @@ internal sealed class DisaggregatedStrategy(
 
         route.Split = split.ToString();
         RouterTelemetry.RecordSplit(System.Diagnostics.Activity.Current, route.Split);
-        RouterLog.SplitChosen(logger, attempt.RequestId, route.Split, split.UncachedTokens, promptLength, prefillQueue ?? -1, decodeQueue);
+        RouterLog.SplitChosen(logger, attempt.RequestId, route.Split, split.UncachedTokens, promptLength, prefillBacklog ?? -1, decodeQueue);
         return prefill is null
             ? await wholeRequest.StartOnAsync(decode, attempt, cancellationToken)
             : await HandOffAsync(attempt, route, decode, prefill, split.End, cancellationToken);
@@ -98,6 +98,8 @@ internal sealed class DisaggregatedStrategy(
         var request = attempt.Request;
         var id = attempt.RequestId;
         var resolvedEnd = KvWindow.Resolve(end, request.PromptTokens?.Count ?? 0);
+        var backlog = Math.Max(0, resolvedEnd - scheduler.PredictedMatch(prefill.Engine, route));
+        prefill.Engine.AddPrefillBacklog(backlog);
         var started = false;
         var parked = false;
         var unsettled = false;
@@ -174,6 +176,7 @@ internal sealed class DisaggregatedStrategy(
         }
         finally
         {
+            prefill.Engine.AddPrefillBacklog(-backlog);
             prefill.Dispose();
             if (!started)
             {

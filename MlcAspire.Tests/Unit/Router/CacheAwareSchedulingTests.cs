@@ -63,6 +63,23 @@ public sealed class CacheAwareSchedulingTests
     }
 
     [Fact]
+    public void LowestPrefillBacklog_IsTheLeastBackloggedPrefillEngineInRotation_OtherThanTheDecodeEngine()
+    {
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Both, EngineRole.Prefill, EngineRole.Decode);
+        var (prefill, both, drained, decode) = (scheduler.Engines[0], scheduler.Engines[1], scheduler.Engines[2], scheduler.Engines[3]);
+        prefill.AddPrefillBacklog(3000);
+        both.AddPrefillBacklog(1000);
+        drained.IsDrained = true;
+
+        Assert.Equal(1000, scheduler.LowestPrefillBacklog(exclude: decode));
+        Assert.Equal(3000, scheduler.LowestPrefillBacklog(exclude: both));
+
+        prefill.AddPrefillBacklog(-3000);
+        Assert.Equal(0, scheduler.LowestPrefillBacklog(exclude: both));
+        Assert.Null(TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Decode, EngineRole.Decode).LowestPrefillBacklog(exclude: null));
+    }
+
+    [Fact]
     public void Correct_AReportShorterThanPredicted_ForgetsWhatTheEngineEvictedBeforeIt()
     {
         var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode);

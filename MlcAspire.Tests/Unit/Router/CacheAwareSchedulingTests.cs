@@ -46,6 +46,39 @@ public sealed class CacheAwareSchedulingTests
     }
 
     [Fact]
+    public void Acquire_NoSharedPrefix_CacheAwareMakesLeastLoadedsChoices()
+    {
+        var leastLoaded = TestSchedulers.Create(RoutingPolicy.LeastLoaded, EngineRole.Both, EngineRole.Both, EngineRole.Both, EngineRole.Both);
+        var cacheAware = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Both, EngineRole.Both, EngineRole.Both, EngineRole.Both);
+
+        Assert.Equal(Picks(leastLoaded), Picks(cacheAware));
+
+        // Requests of distinct random prompts arrive and finish in a seeded order, so the loads differ from pick to pick.
+        static List<string> Picks(EngineScheduler scheduler)
+        {
+            var random = new Random(7);
+            var held = new List<EngineLease>();
+            var picks = new List<string>();
+            for (var i = 0; i < 200; i++)
+            {
+                if (held.Count > 0 && random.Next(3) == 0)
+                {
+                    var done = random.Next(held.Count);
+                    held[done].Dispose();
+                    held.RemoveAt(done);
+                }
+
+                var lease = scheduler.Acquire(EngineSelection.Any, route: Route(scheduler, [.. Enumerable.Range(0, 64 + random.Next(600)).Select(_ => random.Next(50_000))]))!;
+                held.Add(lease);
+                picks.Add(lease.Engine.Name);
+            }
+
+            held.ForEach(lease => lease.Dispose());
+            return picks;
+        }
+    }
+
+    [Fact]
     public void AcquirePair_RecordsBothDecisions_AndTheDecodeEngineHoldsThePrompt()
     {
         var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);

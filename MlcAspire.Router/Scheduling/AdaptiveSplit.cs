@@ -14,12 +14,14 @@ namespace MlcAspire.Router.Scheduling;
 ///    the prefill engine would compute the whole prefix [0 : end) again unless it holds it too; a few hundred tokens on
 ///    the engine that decodes anyway (and holds the rest) cost less.
 /// 2. Otherwise remote, never a whole long prompt on D: D computes the last x tokens itself, where
-///    x = min(f_max · U, B / (n + 1)), at least 1 (MLC's default). Every token D computes delays its n generations and
-///    this request (n + 1 waits of one token's time); every token it takes off the prefill engine shortens the queue
-///    that requests behind this one wait for, and B is how long that queue is. So D takes tokens only while the
-///    prefill engine is backed up, never more than that backlog spread over its own requests, and at most the share
-///    f_max = <see cref="RoutingOptions.MaxAdaptiveBalanceFactor"/>. An idle prefill engine (B = 0) gets the whole
-///    window; one that cannot keep up hands up to f_max of every long prompt to the decode engine.
+///    x = clamp(B / (n + 1), f_min · U, f_max · U), at least 1. D prefills at least the last token of every handoff,
+///    and that prefill step already slows all its generations down (the fixed part of prefill interference); a
+///    share f_min = <see cref="RoutingOptions.MinAdaptiveBalanceFactor"/> adds only its tokens' time to that step and
+///    takes as much off the prefill engine and the KV transfer. Beyond it, every token D computes delays its n
+///    generations and this request (n + 1 waits of one token's time), and every token it takes off the prefill engine
+///    shortens the queue that the requests behind this one wait for, whose length is B. So D takes more only while the
+///    prefill engine is backed up, the backlog spread over its own requests, and at most the share
+///    f_max = <see cref="RoutingOptions.MaxAdaptiveBalanceFactor"/> (a minimum above it counts as the maximum).
 /// The window end is L − x; the balance factor reported is x / L in MLC's sense.
 /// </remarks>
 public static class AdaptiveSplit
@@ -34,8 +36,9 @@ public static class AdaptiveSplit
         }
 
         var cap = Math.Max(1, (int)(options.MaxAdaptiveBalanceFactor * uncached));
+        var floor = Math.Clamp((int)(options.MinAdaptiveBalanceFactor * uncached), 1, cap);
         var fair = Math.Max(0, prefillBacklog) / (Math.Max(0, decodeQueue) + 1.0);
-        var decodeTokens = (int)Math.Clamp(Math.Round(fair), 1, cap);
+        var decodeTokens = (int)Math.Clamp(Math.Round(fair), floor, cap);
         return new SplitDecision(false, promptLength - decodeTokens, (double)decodeTokens / promptLength, "remote", uncached);
     }
 }

@@ -6,7 +6,7 @@ namespace MlcAspire.Tests.Unit.Router;
 [Trait("Category", "Unit")]
 public sealed class AdaptiveSplitTests
 {
-    private static readonly RoutingOptions Options = new() { LocalPrefillTokens = 256, MaxAdaptiveBalanceFactor = 0.5 };
+    private static readonly RoutingOptions Options = new() { LocalPrefillTokens = 256, MinAdaptiveBalanceFactor = 0.1, MaxAdaptiveBalanceFactor = 0.3 };
 
     [Fact]
     public void Decide_ShortUncachedPart_PrefillsOnTheDecodeEngine()
@@ -24,40 +24,58 @@ public sealed class AdaptiveSplitTests
         var split = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 1_000_000, decodeQueue: 0, Options);
 
         Assert.False(split.Local);
-        Assert.Equal(3000 - 1500, split.End);
-        Assert.Equal(0.5, split.BalanceFactor);
+        Assert.Equal(3000 - 900, split.End);
+        Assert.Equal(0.3, split.BalanceFactor);
     }
 
     [Fact]
-    public void Decide_IdlePrefillEngine_TakesTheWholeWindow_AsMlcsDefault()
+    public void Decide_IdlePrefillEngine_GivesTheDecodeEngineTheMinimumShare_AsAStaticFactorWould()
     {
         var split = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 0, decodeQueue: 0, Options);
 
         Assert.False(split.Local);
+        Assert.Equal(KvWindow.ComputeEnd(0.1, 3000), split.End);
+    }
+
+    [Fact]
+    public void Decide_NoMinimumShare_IdlePrefillEngineTakesTheWholeWindow_AsMlcsDefault()
+    {
+        var split = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 0, decodeQueue: 0, new RoutingOptions { MinAdaptiveBalanceFactor = 0 });
+
         Assert.Equal(KvWindow.Resolve(KvWindow.ComputeEnd(0, 3000), 3000), split.End);
     }
 
     [Fact]
-    public void Decide_DecodeShareIsThePrefillBacklogSpreadOverTheDecodeEnginesRequests()
+    public void Decide_DecodeShareIsThePrefillBacklogSpreadOverTheDecodeEnginesRequests_BetweenTheBounds()
     {
         var light = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 600, decodeQueue: 0, Options);
         var heavy = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 6000, decodeQueue: 9, Options);
         var busyDecode = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 6000, decodeQueue: 59, Options);
 
-        // x = min(0.5 · U, B / (n + 1)).
+        // x = clamp(B / (n + 1), 0.1 · U, 0.3 · U).
         Assert.Equal(3000 - 600, light.End);
         Assert.Equal(3000 - 600, heavy.End);
-        Assert.Equal(3000 - 100, busyDecode.End);
+        Assert.Equal(3000 - 300, busyDecode.End);
         Assert.Equal(0.2, heavy.BalanceFactor);
     }
 
     [Fact]
-    public void Decide_DecodeShareIsCappedByTheUncachedPart_NotThePrompt()
+    public void Decide_DecodeShareIsBoundedByTheUncachedPart_NotThePrompt()
     {
-        var split = AdaptiveSplit.Decide(3000, 2000, prefillBacklog: 100_000, decodeQueue: 0, Options);
+        var capped = AdaptiveSplit.Decide(3000, 2000, prefillBacklog: 100_000, decodeQueue: 0, Options);
+        var floored = AdaptiveSplit.Decide(3000, 2000, prefillBacklog: 0, decodeQueue: 0, Options);
 
-        Assert.Equal(1000, split.UncachedTokens);
-        Assert.Equal(3000 - 500, split.End);
+        Assert.Equal(1000, capped.UncachedTokens);
+        Assert.Equal(3000 - 300, capped.End);
+        Assert.Equal(3000 - 100, floored.End);
+    }
+
+    [Fact]
+    public void Decide_MinimumAboveTheMaximum_CountsAsTheMaximum()
+    {
+        var split = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 0, decodeQueue: 0, new RoutingOptions { MinAdaptiveBalanceFactor = 0.5, MaxAdaptiveBalanceFactor = 0.2 });
+
+        Assert.Equal(3000 - 600, split.End);
     }
 
     [Fact]

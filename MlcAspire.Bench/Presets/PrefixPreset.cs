@@ -25,8 +25,11 @@ internal sealed class PrefixPreset : IPreset
     /// <summary>The session jobs' offered load: this share of least-loaded routing's prefill capacity (see <see cref="Pacing"/>).</summary>
     private const double LeastLoadedPrefillLoad = 0.6;
 
-    /// <summary>Mean time between a session's turns: longer than least-loaded's answers at that load (about 2.5 s: 32 decode steps of some 75 ms).</summary>
-    private const double TurnIntervalSeconds = 4;
+    /// <summary>
+    /// A session's turns are 2–6 s apart: longer than least-loaded's answers at that load (about 2 s: 32 decode steps of
+    /// some 60 ms), so that few turns wait for their answer and the offered rate holds.
+    /// </summary>
+    private static readonly SessionPacing Pacing = new(TurnIntervalSeconds: 4);
 
     /// <summary>The pd preset's LLMPerf workload (3,000-token prompts, 100-token outputs) at two loads of the prefill engine.</summary>
     private static readonly Workload PdMix = new(LengthDistribution.Fixed(3000), LengthDistribution.Fixed(100), Stream: true);
@@ -38,11 +41,10 @@ internal sealed class PrefixPreset : IPreset
 
     public async Task RunAsync(PresetContext context, CancellationToken cancellationToken)
     {
-        // --scale shrinks the job (fewer sessions, and below 0.5 fewer turns), never the request rate: the load stays the same.
-        var scale = Math.Min(1, context.Options.Scale);
-        var turns = scale >= 0.5 ? 8 : 3;
-        var shared = new SessionWorkload(Math.Max(4, (int)(64 * scale)), turns, SharedPrefixes: 8, SystemTokens: 1500, FirstUserTokens: 500,
-            ReplyTokens: 32, UserTokens: 100, OutputTokens: 32, SharePrefixes: true);
+        // --scale shrinks the job (fewer turns), never the request rate: the load stays the same.
+        var turns = Math.Clamp((int)(8 * context.Options.Scale), 3, 8);
+        var shared = AtLoad(new SessionWorkload(0, turns, SharedPrefixes: 8, SystemTokens: 1500, FirstUserTokens: 500,
+            ReplyTokens: 32, UserTokens: 100, OutputTokens: 32, SharePrefixes: true));
         await using (var topology = await context.StartTopologyAsync("prefix",
         [
             new(LeastLoaded, RouterSpec.RoundRobin, Settings: Routing("least-loaded")),
@@ -63,8 +65,7 @@ internal sealed class PrefixPreset : IPreset
             context.Report.AddCheck("shared prefixes: mean request completion time, adaptive / static split", "<=", 1.0,
                 Ratio(sharedRun.Result[DisaggAdaptive]?.EndToEndMs.Mean, sharedRun.Result[DisaggStatic]?.EndToEndMs.Mean), "ratio");
 
-            // Fewer sessions (36 of 64): at its third of the rate, a job of 64 would take a minute and a half per target.
-            var distinct = shared with { Sessions = Math.Max(4, shared.Sessions * 9 / 16), SharePrefixes = false };
+            var distinct = AtLoad(shared with { SharePrefixes = false });
             var distinctRun = await RunSessionsAsync(context, topology, "prefix-none",
                 "no shared prefix: least-loaded vs cache-aware (round-robin, 4 engines)", distinct, [LeastLoaded, CacheAware], cancellationToken);
             least = distinctRun.Result[LeastLoaded];
@@ -102,14 +103,14 @@ internal sealed class PrefixPreset : IPreset
     }
 
     /// <summary>
-    /// The pacing of a session workload: the request rate at which least-loaded routing keeps its engines' prefill
-    /// <see cref="LeastLoadedPrefillLoad"/> busy (loaded, not saturated), from the prefill cost of the timing profile
-    /// and the tokens least-loaded computes per request (<see cref="SessionWorkload.RandomPlacementComputedTokens"/>).
+    /// The workload with as many sessions as offer the request rate at which least-loaded routing keeps its engines'
+    /// prefill <see cref="LeastLoadedPrefillLoad"/> busy (loaded, not saturated), from the prefill cost of the timing
+    /// profile and the tokens least-loaded computes per request (<see cref="SessionWorkload.RandomPlacementComputedTokens"/>).
     /// </summary>
-    private static SessionPacing Pacing(SessionWorkload workload)
+    private static SessionWorkload AtLoad(SessionWorkload workload)
     {
         var leastLoadedCapacity = EngineCount / (workload.RandomPlacementComputedTokens(EngineCount) * TimingProfiles.PdPrefillSecondsPerToken);
-        return new SessionPacing(LeastLoadedPrefillLoad * leastLoadedCapacity / workload.Turns, TurnIntervalSeconds);
+        return workload with { Sessions = Pacing.SessionsFor(LeastLoadedPrefillLoad * leastLoadedCapacity) };
     }
 
     /// <summary>
@@ -129,11 +130,11 @@ internal sealed class PrefixPreset : IPreset
             await SessionDriver.RunAsync(targets[k], warmup.Prepare(topology.Model, seed: 1 + k), warmupDue, new SampleSink(), cancellationToken);
         }
 
-        var pacing = Pacing(workload);
-        var due = pacing.Draw(workload.Sessions, workload.Turns, seed: 4242);
+        var due = Pacing.Draw(workload.Sessions, workload.Turns, seed: 4242);
+        var rate = Pacing.RequestsPerSecond(workload.Sessions);
         var sinks = targets.ToDictionary(t => t.Name, _ => new SampleSink());
         var totals = targets.ToDictionary(t => t.Name, _ => new SessionTotals());
-        context.Progress.Write($"  {name} at {pacing.SessionsPerSecond * workload.Turns:0.#} req/s:");
+        context.Progress.Write($"  {name} at {rate:0.#} req/s:");
         for (var k = 0; k < targets.Length; k++)
         {
             // The same sessions for every target, but the engines are shared: a target's tokens must be new to them.
@@ -152,8 +153,8 @@ internal sealed class PrefixPreset : IPreset
         context.Progress.WriteLine();
         var result = new ExperimentResult(name, description, workload.ToString(),
             string.Create(CultureInfo.InvariantCulture,
-                $"open loop: sessions arrive at {pacing.SessionsPerSecond:0.###}/s (Poisson), each turn due {TurnIntervalSeconds / 2:0.#}–{TurnIntervalSeconds * 1.5:0.#} s after the last was sent " +
-                $"(offered {pacing.SessionsPerSecond * workload.Turns:0.#} req/s: {LeastLoadedPrefillLoad:0.#}× least-loaded's prefill capacity); the same schedule for every target"),
+                $"open loop: each session starts in the first {Pacing.TurnIntervalSeconds:0.#} s and sends each turn {Pacing.TurnIntervalSeconds / 2:0.#}–{Pacing.TurnIntervalSeconds * 1.5:0.#} s after the last was sent " +
+                $"(offered {rate:0.#} req/s: {LeastLoadedPrefillLoad:0.#}× least-loaded's prefill capacity); the same schedule for every target"),
             1, 0, [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name]))]);
         context.Report.Experiments.Add(result);
         foreach (var (target, total) in totals)

@@ -46,13 +46,15 @@ public sealed class AdaptiveSplitTests
     }
 
     [Fact]
-    public void Decide_DecodeShareIsThePrefillBacklogSpreadOverTheDecodeEnginesRequests_BetweenTheBounds()
+    public void Decide_DecodeShareIsThePrefillBacklogBeyondThisPromptSpreadOverTheDecodeEnginesRequests_BetweenTheBounds()
     {
-        var light = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 600, decodeQueue: 0, Options);
-        var heavy = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 6000, decodeQueue: 9, Options);
-        var busyDecode = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 6000, decodeQueue: 59, Options);
+        var shortQueue = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 2900, decodeQueue: 0, Options);
+        var light = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 3600, decodeQueue: 0, Options);
+        var heavy = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 9000, decodeQueue: 9, Options);
+        var busyDecode = AdaptiveSplit.Decide(3000, 0, prefillBacklog: 9000, decodeQueue: 59, Options);
 
-        // x = clamp(B / (n + 1), 0.1 · U, 0.3 · U).
+        // x = clamp((B − U) / (n + 1), 0.1 · U, 0.3 · U).
+        Assert.Equal(3000 - 300, shortQueue.End);
         Assert.Equal(3000 - 600, light.End);
         Assert.Equal(3000 - 600, heavy.End);
         Assert.Equal(3000 - 300, busyDecode.End);

@@ -31,6 +31,18 @@ internal sealed class PrefixPreset : IPreset
     /// </summary>
     private static readonly SessionPacing Pacing = new(TurnIntervalSeconds: 4);
 
+    /// <summary>
+    /// The session jobs' engines: <see cref="TimingProfiles.PrefillInterference"/> with prompt tokens twice as slow (a
+    /// larger model), so that least-loaded is loaded at a request rate that this machine's routers, client and engine
+    /// processes sustain (16 req/s; at 0.1 ms a token it would take 31 req/s, and the client and the routers become the bottleneck).
+    /// </summary>
+    private const double SessionPrefillSecondsPerToken = 0.0002;
+
+    private static readonly EngineSettings SessionEngines = TimingProfiles.PrefillInterference with
+    {
+        Timing = new Dictionary<string, double>(TimingProfiles.PrefillInterference.Timing) { ["prefill_seconds_per_token"] = SessionPrefillSecondsPerToken },
+    };
+
     /// <summary>The pd preset's LLMPerf workload (3,000-token prompts, 100-token outputs) at two loads of the prefill engine.</summary>
     private static readonly Workload PdMix = new(LengthDistribution.Fixed(3000), LengthDistribution.Fixed(100), Stream: true);
     private static readonly double[] PdLoadFactors = [0.6, 1.2];
@@ -51,11 +63,11 @@ internal sealed class PrefixPreset : IPreset
             new(CacheAware, RouterSpec.RoundRobin, Settings: Routing("cache-aware")),
             new(DisaggStatic, RouterSpec.Disagg, Settings: TwoPrefillTwoDecode(Routing("cache-aware"))),
             new(DisaggAdaptive, RouterSpec.Disagg, Settings: TwoPrefillTwoDecode(Routing("cache-aware", adaptive: true))),
-        ], TimingProfiles.PrefillInterference, withNginx: false, cancellationToken, engineCount: EngineCount, prefixCache: true))
+        ], SessionEngines, withNginx: false, cancellationToken, engineCount: EngineCount, prefixCache: true))
         {
             var sharedRun = await RunSessionsAsync(context, topology, "prefix-shared",
                 "least-loaded vs cache-aware (round-robin, 4 engines) and static vs adaptive split (disagg 2P2D, cache-aware)",
-                shared, [LeastLoaded, CacheAware, DisaggStatic, DisaggAdaptive], cancellationToken);
+                shared, [LeastLoaded, CacheAware, DisaggStatic, DisaggAdaptive], passes: 1, cancellationToken);
             var least = sharedRun.Result[LeastLoaded];
             var cache = sharedRun.Result[CacheAware];
             context.Report.AddCheck("shared prefixes: share of prompt tokens the engines computed, cache-aware", "<=", 0.30,
@@ -67,7 +79,8 @@ internal sealed class PrefixPreset : IPreset
 
             var distinct = AtLoad(shared with { SharePrefixes = false });
             var distinctRun = await RunSessionsAsync(context, topology, "prefix-none",
-                "no shared prefix: least-loaded vs cache-aware (round-robin, 4 engines)", distinct, [LeastLoaded, CacheAware], cancellationToken);
+                "no shared prefix: least-loaded vs cache-aware (round-robin, 4 engines)", distinct, [LeastLoaded, CacheAware],
+                passes: 2, cancellationToken);
             least = distinctRun.Result[LeastLoaded];
             cache = distinctRun.Result[CacheAware];
             context.Report.AddCheck("no shared prefix: throughput, cache-aware / least-loaded", ">=", 0.95,
@@ -109,18 +122,19 @@ internal sealed class PrefixPreset : IPreset
     /// </summary>
     private static SessionWorkload AtLoad(SessionWorkload workload)
     {
-        var leastLoadedCapacity = EngineCount / (workload.RandomPlacementComputedTokens(EngineCount) * TimingProfiles.PdPrefillSecondsPerToken);
+        var leastLoadedCapacity = EngineCount / (workload.RandomPlacementComputedTokens(EngineCount) * SessionPrefillSecondsPerToken);
         return workload with { Sessions = Pacing.SessionsFor(LeastLoadedPrefillLoad * leastLoadedCapacity) };
     }
 
     /// <summary>
-    /// Runs one job per target, one after the other, on the same schedule (<see cref="SessionPacing"/>, one seed) and
-    /// with sessions of the same shape, whose tokens are new to the engines (the targets share them, so each job and
-    /// warm-up has its own seed). Counts what the engines computed.
+    /// Runs <paramref name="passes"/> jobs per target, the targets one after the other (each pass starts one target
+    /// later), all on the same schedule (<see cref="SessionPacing"/>, one seed) and with sessions of the same shape, whose
+    /// tokens are new to the engines (the targets share them, so each job and warm-up has its own seed). Counts what the
+    /// engines computed.
     /// </summary>
     private static async Task<(ExperimentResult Result, Dictionary<string, SessionTotals> Totals)> RunSessionsAsync(
         PresetContext context, BenchTopology topology, string name, string description, SessionWorkload workload,
-        IReadOnlyList<string> targetNames, CancellationToken cancellationToken)
+        IReadOnlyList<string> targetNames, int passes, CancellationToken cancellationToken)
     {
         var targets = targetNames.Select(topology.Target).OfType<ILoadTarget>().ToArray();
         var warmup = workload with { Sessions = Math.Min(workload.Sessions, 8), Turns = 2 };
@@ -135,19 +149,19 @@ internal sealed class PrefixPreset : IPreset
         var sinks = targets.ToDictionary(t => t.Name, _ => new SampleSink());
         var totals = targets.ToDictionary(t => t.Name, _ => new SessionTotals());
         context.Progress.Write($"  {name} at {rate:0.#} req/s:");
-        for (var k = 0; k < targets.Length; k++)
+        for (var job = 0; job < passes * targets.Length; job++)
         {
-            // The same sessions for every target, but the engines are shared: a target's tokens must be new to them.
-            var target = targets[k];
-            var jobSessions = workload.Prepare(topology.Model, seed: 1000 + k * 31);
+            // The same sessions for every target, but the engines are shared: a job's tokens must be new to them.
+            var target = targets[(job + job / targets.Length) % targets.Length];
+            var jobSessions = workload.Prepare(topology.Model, seed: 1000 + job * 31);
             var computedBefore = await ComputedAsync(context.Http, topology, cancellationToken);
             var before = target.ProxyPid is { } pid ? ProcessSnapshot.TryRead(pid) : null;
-            var (job, session, late) = await SessionDriver.RunAsync(target, jobSessions, due, sinks[target.Name], cancellationToken);
+            var (seconds, session, late) = await SessionDriver.RunAsync(target, jobSessions, due, sinks[target.Name], cancellationToken);
             var after = target.ProxyPid is { } p ? ProcessSnapshot.TryRead(p) : null;
-            sinks[target.Name].AddSlice(job, before, after);
+            sinks[target.Name].AddSlice(seconds, before, after);
             var computed = await ComputedAsync(context.Http, topology, cancellationToken) - computedBefore;
-            totals[target.Name].Add(workload.PromptTokens, computed, job, session, late);
-            context.Progress.Write($" {target.Name} {job:0.0} s ({computed / workload.PromptTokens:P0} computed, {late} late turns);");
+            totals[target.Name].Add(workload.PromptTokens, computed, seconds, session, late);
+            context.Progress.Write($" {target.Name} {seconds:0.0} s ({computed / workload.PromptTokens:P0} computed, {late} late turns);");
         }
 
         context.Progress.WriteLine();
@@ -155,7 +169,7 @@ internal sealed class PrefixPreset : IPreset
             string.Create(CultureInfo.InvariantCulture,
                 $"open loop: each session starts in the first {Pacing.TurnIntervalSeconds:0.#} s and sends each turn {Pacing.TurnIntervalSeconds / 2:0.#}–{Pacing.TurnIntervalSeconds * 1.5:0.#} s after the last was sent " +
                 $"(offered {rate:0.#} req/s: {LeastLoadedPrefillLoad:0.#}× least-loaded's prefill capacity); the same schedule for every target"),
-            1, 0, [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name]))]);
+            passes, 0, [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name]))]);
         context.Report.Experiments.Add(result);
         foreach (var (target, total) in totals)
         {

@@ -47,7 +47,7 @@ internal sealed record SessionWorkload(
     public List<RequestSpec[]> Prepare(string model, int seed)
     {
         var random = new Random(seed);
-        var systems = Enumerable.Range(0, SharedPrefixes).Select(_ => Tokens(random, SystemTokens)).ToArray();
+        var systems = Systems(random);
         var sessions = new List<RequestSpec[]>(Sessions);
         for (var s = 0; s < Sessions; s++)
         {
@@ -69,6 +69,11 @@ internal sealed record SessionWorkload(
 
         return sessions;
     }
+
+    /// <summary>The shared system prompts of the sessions <see cref="Prepare"/> returns for <paramref name="seed"/>.</summary>
+    public int[][] SystemPrompts(int seed) => Systems(new Random(seed));
+
+    private int[][] Systems(Random random) => [.. Enumerable.Range(0, SharedPrefixes).Select(_ => Tokens(random, SystemTokens))];
 
     private int PromptLength(int turn) => SystemTokens + FirstUserTokens + turn * (ReplyTokens + UserTokens);
 

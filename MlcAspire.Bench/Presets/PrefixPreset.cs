@@ -154,6 +154,11 @@ internal sealed class PrefixPreset : IPreset
             // The same sessions for every target, but the engines are shared: a job's tokens must be new to them.
             var target = targets[(job + job / targets.Length) % targets.Length];
             var jobSessions = workload.Prepare(topology.Model, seed: 1000 + job * 31);
+            if (workload.SharePrefixes)
+            {
+                await PrimeAsync(context.Http, topology, workload.SystemPrompts(seed: 1000 + job * 31), cancellationToken);
+            }
+
             var computedBefore = await ComputedAsync(context.Http, topology, cancellationToken);
             var before = target.ProxyPid is { } pid ? ProcessSnapshot.TryRead(pid) : null;
             var (seconds, session, late) = await SessionDriver.RunAsync(target, jobSessions, due, sinks[target.Name], cancellationToken);
@@ -179,6 +184,26 @@ internal sealed class PrefixPreset : IPreset
         }
 
         return (result, totals);
+    }
+
+    /// <summary>
+    /// Puts the job's system prompts into every engine's cache, straight to the engines: system prompts are long-lived,
+    /// and the rate (<see cref="AtLoad"/>) assumes every engine holds them, not a first interval in which every engine
+    /// computes all eight at once. The routers learn nothing from it: cache-aware routing finds its first turns' engine
+    /// by load, as least-loaded does.
+    /// </summary>
+    private static async Task PrimeAsync(HttpClient http, BenchTopology topology, int[][] systemPrompts, CancellationToken cancellationToken)
+    {
+        foreach (var engine in topology.Engines)
+        {
+            foreach (var prompt in systemPrompts)
+            {
+                using var content = new ByteArrayContent(CompletionBody.Write(topology.Model, [.. prompt, 1], 1, stream: false, extra: null));
+                content.Headers.ContentType = new("application/json");
+                using var response = await http.PostAsync(new Uri(engine, "v1/completions"), content, cancellationToken);
+                response.EnsureSuccessStatusCode();
+            }
+        }
     }
 
     /// <summary>Prompt tokens the engines computed so far (their prefill counters), NaN when an engine does not count them.</summary>

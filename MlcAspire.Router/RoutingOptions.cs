@@ -54,9 +54,9 @@ public sealed class RoutingOptions
     /// </summary>
     public bool PdBalanceAdaptive { get; set; }
 
-    /// <summary>Adaptive: an uncached part this short (a chat turn's new message and the reply before it) is prefilled by the decode engine itself.</summary>
+    /// <summary>Adaptive: an uncached part this short is prefilled by the decode engine itself.</summary>
     [Range(0, 1_000_000)]
-    public int LocalPrefillTokens { get; set; } = 256;
+    public int LocalPrefillTokens { get; set; } = 128;
 
     /// <summary>
     /// Adaptive: the share of the uncached part the decode engine computes on every remote prefill (MLC's blog's 0.1):

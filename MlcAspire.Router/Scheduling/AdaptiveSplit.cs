@@ -11,8 +11,8 @@ namespace MlcAspire.Router.Scheduling;
 /// part U = L − m; B, the prompt tokens the prefill engine still has to compute for the handoffs in flight on it (the
 /// least backlogged one other than D); n, D's other requests in flight (mostly generations).
 /// 1. U ≤ <see cref="RoutingOptions.LocalPrefillTokens"/>: local. A handoff costs three calls and a KV transfer, and
-///    the prefill engine would compute the whole prefix [0 : end) again unless it holds it too; a few hundred tokens on
-///    the engine that decodes anyway (and holds the rest) cost less.
+///    the prefill engine would compute the whole prefix [0 : end) again unless it holds it too; but each token D
+///    computes delays each of its generations, so only a short part is worth computing there.
 /// 2. Otherwise remote, never a whole long prompt on D: D computes the last x tokens itself, where
 ///    x = clamp((B − U) / (n + 1), f_min · U, f_max · U), at least 1. D prefills at least the last token of every handoff,
 ///    and that prefill step already slows all its generations down (the fixed part of prefill interference); a

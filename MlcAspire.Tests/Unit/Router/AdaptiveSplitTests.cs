@@ -6,16 +6,18 @@ namespace MlcAspire.Tests.Unit.Router;
 [Trait("Category", "Unit")]
 public sealed class AdaptiveSplitTests
 {
-    private static readonly RoutingOptions Options = new() { LocalPrefillTokens = 256, MinAdaptiveBalanceFactor = 0.1, MaxAdaptiveBalanceFactor = 0.3 };
+    private static readonly RoutingOptions Options = new() { LocalPrefillTokens = 128, MinAdaptiveBalanceFactor = 0.1, MaxAdaptiveBalanceFactor = 0.3 };
 
     [Fact]
     public void Decide_ShortUncachedPart_PrefillsOnTheDecodeEngine()
     {
-        var split = AdaptiveSplit.Decide(promptLength: 2148, decodeMatched: 2000, prefillBacklog: 0, decodeQueue: 0, Options);
+        var split = AdaptiveSplit.Decide(promptLength: 2100, decodeMatched: 2000, prefillBacklog: 0, decodeQueue: 0, Options);
+        var longer = AdaptiveSplit.Decide(promptLength: 2148, decodeMatched: 2000, prefillBacklog: 0, decodeQueue: 0, Options);
 
         Assert.True(split.Local);
         Assert.Equal("local(short)", split.ToString());
-        Assert.Equal(148, split.UncachedTokens);
+        Assert.Equal(100, split.UncachedTokens);
+        Assert.False(longer.Local);
     }
 
     [Fact]

@@ -259,6 +259,8 @@ public sealed class CompletionRelay(
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
+        // Known length, no chunked framing: the answer and its end leave in one send, not a second one for the last chunk.
+        context.Response.ContentLength = answer.Length;
         await context.Response.Body.WriteAsync(answer, cancellationToken);
     }
 

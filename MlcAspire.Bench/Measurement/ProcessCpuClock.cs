@@ -11,10 +11,14 @@ internal static partial class ProcessCpuClock
     // include/linux/posix-timers.h, what clock_getcpuclockid(3) returns. Reading it needs no permission.
     private const int CpuClockSched = 2;
 
+    // PID_MAX_LIMIT on 64-bit Linux. A larger number is no process, and (~pid << 3) would overflow into another clock
+    // (int.MaxValue becomes 2, the calling process's own CPU clock).
+    private const int PidMaxLimit = 4 * 1024 * 1024;
+
     /// <summary>The process's CPU time in seconds, or null when it is gone (or the OS has no such clock).</summary>
     public static double? TryReadSeconds(int pid)
     {
-        if (!OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux() || pid is <= 0 or > PidMaxLimit)
         {
             return null;
         }

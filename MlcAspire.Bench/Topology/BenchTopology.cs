@@ -60,7 +60,7 @@ internal sealed class BenchTopology(
                 }
             }
 
-            List<(string, int)> processes = [("bench", Environment.ProcessId)];
+            List<(string, int)> processes = [(SchedulingGroups.BenchName, Environment.ProcessId)];
             processes.AddRange(running.Routers.Where(r => r.Value.Pid is not null).Select(r => (r.Key, r.Value.Pid!.Value)));
             processes.AddRange(nginx is null ? [] : [(TargetNames.Nginx, nginx.Pid)]);
             processes.AddRange((running.EnginePids ?? []).Select((pid, i) => ($"engine-{i}", pid)));

@@ -27,7 +27,7 @@ internal sealed class ReportBuilder
     }
 
     /// <summary>Adds a target; <paramref name="isDifference"/> marks a via-proxy − baseline value, which is NOISY
-    /// rather than PASS when it is implausibly negative.</summary>
+    /// rather than MET when it is implausibly negative.</summary>
     public void AddCheck(string name, string comparison, double limit, double? measured, string unit, bool isDifference = false, string? detail = null)
     {
         if (measured is { } value)

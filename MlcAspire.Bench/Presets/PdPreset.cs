@@ -30,7 +30,8 @@ internal sealed class PdPreset : IPreset
         var handoff = await context.RunAsync(topology, new Experiment(
             "pd-handoff", "disagg TTFT through the router vs the same MicroServing calls made by the client",
             PrefillHeavy with { OutputTokens = LengthDistribution.Fixed(4) }, new LoadShape.Closed(1),
-            [TargetNames.EnginePd, TargetNames.RouterDisagg], Rounds: 6, context.Seconds(10), context.Seconds(2)), cancellationToken);
+            [TargetNames.EnginePd, TargetNames.RouterDisagg], Rounds: 6, context.Seconds(10), context.Seconds(2), CountSyscalls: true),
+            cancellationToken);
         var added = context.Report.AddDifference("disagg handoff: TTFT over the client-driven baseline (router-disagg − engine-pd)",
             handoff, TargetNames.RouterDisagg, TargetNames.EnginePd, t => t.TimeToFirstTokenMs);
         context.Report.AddCheck("disagg handoff: TTFT over the client-driven baseline p50", "<=", 1.5, added?.P50, "ms", isDifference: true,

@@ -29,7 +29,7 @@ internal sealed class StreamingPreset : IPreset
         var chunks = await context.RunAsync(topology, new Experiment(
             "chunk-latency", "per-chunk delivery (engine send → client receipt, paired by chunk id and sequence number)", Chunks,
             new LoadShape.Closed(8), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.Nginx],
-            Rounds: 6, context.Seconds(5), context.Seconds(2), RecordChunkTimes: true), cancellationToken);
+            Rounds: 6, context.Seconds(5), context.Seconds(2), RecordChunkTimes: true, CountSyscalls: true), cancellationToken);
         // Each event is measured from the moment the engine flushed it, so the engine's step phase, queueing and the
         // forwarding of the request cancel out: what is left per event is transport, plus the proxy's relay when there is one.
         ProxyRatios.AddChunkRelay(context.Report, chunks);

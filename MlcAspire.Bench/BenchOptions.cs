@@ -9,9 +9,11 @@ internal sealed class BenchOptions
         Usage: dotnet run -c Release --project MlcAspire.Bench -- <preset> [options]
 
         Presets:
-          overhead   router-added latency (round-robin and disagg, vs direct) at half the router's saturation
-                     throughput, and throughput vs nginx (least_conn) on the same engines
-          streaming  added time per relayed SSE chunk; then many concurrent slow streams (zero errors, router peak memory)
+          overhead   the round-robin router against nginx (least_conn) on the same engines: throughput, added latency
+                     and CPU per request at half the router's saturation, added latency one request at a time (with
+                     syscalls per request, when perf is installed); the disagg router's added latency
+          streaming  added time per relayed SSE chunk, router vs nginx; then many concurrent slow streams (zero errors,
+                     router peak memory)
           pd         prefill/decode: round-robin vs 1P1D vs 1P1D balance 0.1, 3,000-token prompts, 100-token outputs,
                      rising request rate; disagg TTFT vs the engines' own prefill + KV transfer
           prefix     cache-aware routing: 64 sessions x 8 turns with shared 2,000-token prefixes on four engines with the
@@ -31,7 +33,8 @@ internal sealed class BenchOptions
                                attach to a running router (NAME: router-rr, router-disagg, router-disagg-0.1);
                                with PID its CPU and memory are read from /proc
         Without --engine the bench plans and runs the engines and routers with the AppHost's own code, on free ports.
-        nginx is started when installed (apt-get install -y nginx), otherwise its target is skipped.
+        nginx is started when installed (apt-get install -y nginx), otherwise its target is skipped; perf
+        (apt-get install -y linux-perf) counts syscalls where it is installed and permitted.
         """;
 
     public required string Preset { get; init; }

@@ -45,6 +45,7 @@ internal sealed class ExperimentRunner(BenchTopology topology, TextWriter progre
         }
 
         var delivery = experiment.RecordChunkTimes ? await JoinChunkTimesAsync(sinks, cancellationToken) : null;
+        var (syscalls, counting) = experiment.CountSyscalls ? await CountSyscallsAsync(targets, pool, experiment, cancellationToken) : ([], null);
         return new ExperimentResult(
             experiment.Name,
             experiment.Description,
@@ -52,7 +53,46 @@ internal sealed class ExperimentRunner(BenchTopology topology, TextWriter progre
             experiment.Shape.ToString() ?? "",
             experiment.Rounds,
             experiment.Slice.TotalSeconds,
-            [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name], delivery?.GetValueOrDefault(t.Name)))]);
+            [.. targets.Select(t => TargetResult.From(t.Name, sinks[t.Name], delivery?.GetValueOrDefault(t.Name), syscalls.GetValueOrDefault(t.Name)))],
+            counting);
+    }
+
+    /// <summary>One more slice per target with a proxy process, with perf attached to it (nginx: master and workers);
+    /// the load is the experiment's. Returns the counts and how they were counted, or why they were not.</summary>
+    private async Task<(Dictionary<string, SyscallCount> Counts, string Counting)> CountSyscallsAsync(
+        ILoadTarget[] targets, RequestSpec[] pool, Experiment experiment, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, SyscallCount>();
+        foreach (var target in targets)
+        {
+            if (target.ProxyPid is not { } pid)
+            {
+                continue;
+            }
+
+            var (counter, why) = await SyscallCounter.StartAsync(
+                ProcessSnapshot.Tree(pid), topology.WorkDirectory, $"perf-{experiment.Name}-{target.Name}", cancellationToken);
+            if (counter is null)
+            {
+                progress.WriteLine($"  syscalls not counted: {why}");
+                return (counts, $"not counted: {why}");
+            }
+
+            await using (counter)
+            {
+                var sink = new SampleSink();
+                await RunSliceAsync(target, pool, experiment.Shape, experiment.Slice, sink, seed: 104_729, cancellationToken);
+                if (await counter.StopAsync(cancellationToken) is not { } syscalls)
+                {
+                    return (counts, $"not counted: perf printed no {SyscallCounter.Event} count (see {counter.LogPath})");
+                }
+
+                counts[target.Name] = new SyscallCount(sink.Snapshot().Length, syscalls);
+                progress.WriteLine($"  {target.Name}: {counts[target.Name].PerRequest:0.0} syscalls per request");
+            }
+        }
+
+        return (counts, $"perf stat -e {SyscallCounter.Event} on the proxy's processes, one more slice per target, apart from the measured ones");
     }
 
     /// <summary>Pairs each target's received events with the engines' send times, reading only the log records

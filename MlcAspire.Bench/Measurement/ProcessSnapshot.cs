@@ -1,13 +1,13 @@
 namespace MlcAspire.Bench.Measurement;
 
-/// <summary>CPU time and memory of a process (with its direct children), read from /proc.</summary>
-internal readonly record struct ProcessSnapshot(double CpuSeconds, long RssBytes, long PeakRssBytes)
+/// <summary>CPU time, memory and context switches of a process (with its direct children), read from /proc.</summary>
+/// <param name="ContextSwitches">Voluntary and involuntary switches of its live threads (an exited thread's are lost).</param>
+internal readonly record struct ProcessSnapshot(double CpuSeconds, long RssBytes, long PeakRssBytes, long ContextSwitches)
 {
     // USER_HZ: /proc reports CPU times in these units on every Linux architecture .NET runs on.
     private const double ClockTicksPerSecond = 100;
 
-    /// <summary>Reads <c>/proc/&lt;pid&gt;/stat</c> (utime, stime) and <c>/proc/&lt;pid&gt;/status</c> (VmRSS, VmHWM)
-    /// for the process and its children (nginx's workers); null when the process is gone.</summary>
+    /// <summary>Reads the process and its children (nginx's master and its workers); null when the process is gone.</summary>
     public static ProcessSnapshot? TryRead(int pid)
     {
         if (TryReadOne(pid) is not { } total)
@@ -19,13 +19,19 @@ internal readonly record struct ProcessSnapshot(double CpuSeconds, long RssBytes
         {
             if (TryReadOne(child) is { } c)
             {
-                total = new(total.CpuSeconds + c.CpuSeconds, total.RssBytes + c.RssBytes, total.PeakRssBytes + c.PeakRssBytes);
+                total = new(total.CpuSeconds + c.CpuSeconds, total.RssBytes + c.RssBytes, total.PeakRssBytes + c.PeakRssBytes,
+                    total.ContextSwitches + c.ContextSwitches);
             }
         }
 
         return total;
     }
 
+    /// <summary>The process and its direct children (nginx's workers are the master's children).</summary>
+    public static int[] Tree(int pid) => [pid, .. Children(pid)];
+
+    /// <summary>CPU time from the process's CPU clock, else from <c>/proc/&lt;pid&gt;/stat</c> (utime, stime);
+    /// memory from <c>/proc/&lt;pid&gt;/status</c> (VmRSS, VmHWM); switches from every thread's status.</summary>
     private static ProcessSnapshot? TryReadOne(int pid)
     {
         try
@@ -33,7 +39,7 @@ internal readonly record struct ProcessSnapshot(double CpuSeconds, long RssBytes
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var cpuTicks = long.Parse(fields[11]) + long.Parse(fields[12]);
+            var cpuSeconds = ProcessCpuClock.TryReadSeconds(pid) ?? (long.Parse(fields[11]) + long.Parse(fields[12])) / ClockTicksPerSecond;
             long rss = 0, hwm = 0;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
@@ -47,12 +53,37 @@ internal readonly record struct ProcessSnapshot(double CpuSeconds, long RssBytes
                 }
             }
 
-            return new(cpuTicks / ClockTicksPerSecond, rss, hwm);
+            return new(cpuSeconds, rss, hwm, ContextSwitchesOf(pid));
         }
         catch (IOException)
         {
             return null;
         }
+    }
+
+    private static long ContextSwitchesOf(int pid)
+    {
+        long switches = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
+                        || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        switches += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim());
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The thread exited between the listing and the read.
+            }
+        }
+
+        return switches;
     }
 
     private static IEnumerable<int> Children(int pid)

@@ -16,6 +16,8 @@ internal sealed class SampleSink
 
     public double ProxyCpuSeconds { get; private set; }
 
+    public long ProxyContextSwitches { get; private set; }
+
     public long ProxyPeakRssBytes { get; private set; }
 
     public bool HasProxy { get; private set; }
@@ -66,6 +68,7 @@ internal sealed class SampleSink
         {
             HasProxy = true;
             ProxyCpuSeconds += a.CpuSeconds - b.CpuSeconds;
+            ProxyContextSwitches += a.ContextSwitches - b.ContextSwitches;
             ProxyPeakRssBytes = Math.Max(ProxyPeakRssBytes, a.PeakRssBytes);
             RssBySlice.Add(a.RssBytes);
         }

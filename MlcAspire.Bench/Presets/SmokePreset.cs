@@ -16,15 +16,13 @@ internal sealed class SmokePreset : IPreset
         var completions = await context.RunAsync(topology, new Experiment(
             "smoke-completions", "non-streamed completions on every target",
             new Workload(new LengthDistribution(8, 32), LengthDistribution.Fixed(4), Stream: false),
-            new LoadShape.Closed(4), all, Rounds: 2, context.Seconds(0.75), context.Seconds(0.25)), cancellationToken);
-        context.Report.AddDifference("router-added latency, round-robin (router-rr − direct, E2E)",
-            completions, TargetNames.RouterRoundRobin, TargetNames.Direct, t => t.EndToEndMs);
+            new LoadShape.Closed(4), all, Rounds: 2, context.Seconds(0.75), context.Seconds(0.25), CountSyscalls: true), cancellationToken);
+        ProxyRatios.AddLatencyAndCpu(context.Report, completions, "closed loop of 4");
 
         var streams = await context.RunAsync(topology, new Experiment(
             "smoke-streams", "streamed completions on every target (Poisson arrivals)",
             new Workload(new LengthDistribution(8, 32), LengthDistribution.Fixed(8), Stream: true),
             new LoadShape.Open(20), all, Rounds: 2, context.Seconds(0.75), context.Seconds(0.25), RecordChunkTimes: true), cancellationToken);
-        context.Report.AddDifference("router-added time per relayed chunk (router-rr − direct, engine send → client receipt)",
-            streams, TargetNames.RouterRoundRobin, TargetNames.Direct, ChunkDelivery.LatencyOf);
+        ProxyRatios.AddChunkRelay(context.Report, streams);
     }
 }

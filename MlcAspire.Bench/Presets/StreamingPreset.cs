@@ -29,19 +29,11 @@ internal sealed class StreamingPreset : IPreset
         var chunks = await context.RunAsync(topology, new Experiment(
             "chunk-latency", "per-chunk delivery (engine send → client receipt, paired by chunk id and sequence number)", Chunks,
             new LoadShape.Closed(8), [TargetNames.Direct, TargetNames.RouterRoundRobin, TargetNames.Nginx],
-            Rounds: 6, context.Seconds(5), context.Seconds(2), RecordChunkTimes: true), cancellationToken);
+            Rounds: 6, context.Seconds(5), context.Seconds(2), RecordChunkTimes: true, CountSyscalls: true), cancellationToken);
         // Each event is measured from the moment the engine flushed it, so the engine's step phase, queueing and the
         // forwarding of the request cancel out: what is left per event is transport, plus the proxy's relay when there is one.
-        var added = context.Report.AddDifference("router-added time per relayed chunk (router-rr − direct, engine send → client receipt)",
-            chunks, TargetNames.RouterRoundRobin, TargetNames.Direct, ChunkDelivery.LatencyOf);
-        context.Report.AddDifference("nginx-added time per relayed chunk (nginx − direct, engine send → client receipt)",
-            chunks, TargetNames.Nginx, TargetNames.Direct, ChunkDelivery.LatencyOf);
-        context.Report.AddCheck("streaming added time per relayed chunk p50, round-robin", "<=", 0.05, added?.P50, "ms", isDifference: true);
-        if (chunks[TargetNames.RouterRoundRobin] is { ProxyCpuCores: { } cores, OutputTokensPerSecond: > 0 } router)
-        {
-            context.Report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"router CPU per relayed chunk: {cores / router.OutputTokensPerSecond * 1e6:0.0} µs (CPU time / chunks, chunk-latency experiment)."));
-        }
+        ProxyRatios.AddChunkRelay(context.Report, chunks);
+        ProxyRatios.NoteCpuPerChunk(context.Report, chunks);
     }
 
     private static async Task MeasureManyStreamsAsync(PresetContext context, CancellationToken cancellationToken)

@@ -16,13 +16,15 @@ internal static class ConsoleReport
             output.WriteLine($"   {experiment.Workload}; {experiment.Load}; {experiment.Rounds} rounds × {experiment.SliceSeconds:0.#} s per target");
             output.WriteLine(
                 $"   {"target",-18}{"req",8}{"err",6}{"req/s",9}{"tok/s",9}  {"TTFT ms mean/p50/p90/p99",-30}{"TPOT ms mean/p50/p99",-24}" +
-                $"{"E2E ms mean/p50/p90/p99",-30}{"proxy CPU",-11}{"peak RSS"}");
+                $"{"E2E ms mean/p50/p90/p99",-30}{"proxy CPU",-11}{"CPU ms/req",-11}{"cs/req",-8}{"peak RSS"}");
             foreach (var t in experiment.Targets)
             {
                 output.WriteLine(
                     $"   {t.Target,-18}{t.Requests,8}{t.Errors,6}{t.RequestsPerSecond,9:0.0}{t.OutputTokensPerSecond,9:0}  " +
                     $"{Four(t.TimeToFirstTokenMs),-30}{Three(t.TimePerOutputTokenMs),-24}{Four(t.EndToEndMs),-30}" +
                     $"{(t.ProxyCpuCores is { } cpu ? $"{cpu:0.00} cores" : "-"),-11}" +
+                    $"{(t.ProxyCpuMsPerRequest is { } perRequest ? Number(perRequest) : "-"),-11}" +
+                    $"{(t.ProxyContextSwitchesPerRequest is { } switches ? switches.ToString("0.0", CultureInfo.InvariantCulture) : "-"),-8}" +
                     $"{(t.ProxyPeakRssMiB is { } rss ? $"{rss:0} MiB" : "-")}");
                 if (t.Errors > 0)
                 {
@@ -37,6 +39,15 @@ internal static class ConsoleReport
                 {
                     var d = t.ChunkDelivery!;
                     output.WriteLine($"   {t.Target,-18}{d.LatencyMs.Count,8}{d.Unpaired,10}  {Four(d.LatencyMs)}");
+                }
+            }
+
+            if (experiment.SyscallCounting is { } counting)
+            {
+                output.WriteLine($"   {"syscalls",-18}{"requests",8}{"per request",13}  ({counting})");
+                foreach (var t in experiment.Targets.Where(t => t.Syscalls is not null))
+                {
+                    output.WriteLine($"   {t.Target,-18}{t.Syscalls!.Requests,8}{t.Syscalls.PerRequest,13:0.0}");
                 }
             }
         }
@@ -57,7 +68,8 @@ internal static class ConsoleReport
             output.WriteLine("## Targets");
             foreach (var c in report.Checks)
             {
-                output.WriteLine($"   {c.Status,-5} {c.Name,-70} measured {Number(c.Measured)} {c.Unit} (target {c.Comparison} {Number(c.Limit)})");
+                output.WriteLine($"   {c.Status,-6} {c.Name,-70} measured {Number(c.Measured)} {c.Unit}, target {c.Comparison} {Number(c.Limit)} {c.Unit}" +
+                                 (c.Detail is null ? "" : $" ({c.Detail})"));
             }
         }
 

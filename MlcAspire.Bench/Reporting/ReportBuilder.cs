@@ -27,17 +27,33 @@ internal sealed class ReportBuilder
     }
 
     /// <summary>Adds a target; <paramref name="isDifference"/> marks a via-proxy − baseline value, which is NOISY
-    /// rather than PASS when it is implausibly negative.</summary>
-    public void AddCheck(string name, string comparison, double limit, double? measured, string unit, bool isDifference = false)
+    /// rather than MET when it is implausibly negative.</summary>
+    public void AddCheck(string name, string comparison, double limit, double? measured, string unit, bool isDifference = false, string? detail = null)
     {
         if (measured is { } value)
         {
-            Checks.Add(new TargetCheck(name, comparison, limit, value, unit, isDifference ? -Math.Abs(limit) : null));
+            Checks.Add(new TargetCheck(name, comparison, limit, value, unit, isDifference ? -Math.Abs(limit) : null, detail));
         }
         else
         {
             Notes.Add($"Target not measured: {name} (a target it needs did not run).");
         }
+    }
+
+    /// <summary>Adds a target on <paramref name="numerator"/> / <paramref name="denominator"/> (router over nginx);
+    /// the check carries both sides. A denominator not above zero gives no ratio: the check is NOISY.</summary>
+    public void AddRatioCheck(
+        string name, string comparison, double limit, (string Name, double? Value) numerator, (string Name, double? Value) denominator, string unit)
+    {
+        if (numerator.Value is not { } top || denominator.Value is not { } bottom)
+        {
+            Notes.Add($"Target not measured: {name} (a target it needs did not run).");
+            return;
+        }
+
+        var ratio = bottom > 0 ? top / bottom : double.NaN;
+        Checks.Add(new TargetCheck(name, comparison, limit, ratio, "×", Detail: FormattableString.Invariant(
+            $"{numerator.Name} {top:0.000} {unit} / {denominator.Name} {bottom:0.000} {unit}{(bottom > 0 ? "" : ": no ratio to a baseline at or below 0")}")));
     }
 
     public BenchReport Build(string preset, DateTimeOffset started, string commandLine) =>

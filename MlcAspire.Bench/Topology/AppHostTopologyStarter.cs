@@ -10,8 +10,9 @@ namespace MlcAspire.Bench.Topology;
 /// (<c>--attach-engines</c>). Every resource's output goes to <c>processes.log</c>, prefixed with its name.
 /// </summary>
 /// <remarks>
-/// DCP starts the processes, in its own session: the kernel's autogroup shares the CPU among sessions, so the router
-/// may get less than under the earlier runner, which kept every process in the bench's session (README, performance).
+/// DCP starts each application's processes in a session of its own: the engines (and their own router) share one, each
+/// attached router has one. The kernel's autogroup shares the CPU equally among busy sessions, so nginx gets one of its
+/// own too (<see cref="NginxProxy"/>); the report notes every process's group (<see cref="SchedulingGroups"/>).
 /// </remarks>
 internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologyStarter
 {
@@ -64,7 +65,7 @@ internal sealed class AppHostTopologyStarter(string workDirectory) : ITopologySt
                 .ToDictionary(r => r.Name, r => (r.App.GetEndpoint(AspireApp.RouterName), (int?)r.App.GetProcessId(AspireApp.RouterName)));
 
             // Disposed in reverse: the attached routers' applications, then the engines' (which stops its router too), then the log.
-            return new RunningTopology(model, urls, routers, [log, .. apps], chunkTimeLogs);
+            return new RunningTopology(model, urls, routers, [log, .. apps], chunkTimeLogs, [.. engineNames.Select(engines.GetProcessId)]);
         }
         catch
         {

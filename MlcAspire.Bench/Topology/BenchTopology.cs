@@ -1,9 +1,13 @@
 namespace MlcAspire.Bench.Topology;
 
 /// <summary>The running processes and the load targets over them.</summary>
-internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, IReadOnlyDictionary<string, ILoadTarget> targets, IReadOnlyList<string> notes)
+internal sealed class BenchTopology(
+    RunningTopology running, NginxProxy? nginx, IReadOnlyDictionary<string, ILoadTarget> targets, IReadOnlyList<string> notes, string workDirectory)
     : IAsyncDisposable
 {
+    /// <summary>Where this topology's process logs go (and what the bench runs beside it, such as perf).</summary>
+    public string WorkDirectory => workDirectory;
+
     public string Model => running.Model;
 
     /// <summary>The engines' base URLs by index (their <c>/metrics</c> counts what they computed).</summary>
@@ -55,6 +59,12 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
                     notes.Add("nginx is not installed (apt-get install -y nginx): the nginx target is skipped.");
                 }
             }
+
+            List<(string, int)> processes = [(SchedulingGroups.BenchName, Environment.ProcessId)];
+            processes.AddRange(running.Routers.Where(r => r.Value.Pid is not null).Select(r => (r.Key, r.Value.Pid!.Value)));
+            processes.AddRange(nginx is null ? [] : [(TargetNames.Nginx, nginx.Pid)]);
+            processes.AddRange((running.EnginePids ?? []).Select((pid, i) => ($"engine-{i}", pid)));
+            notes.Add($"{Path.GetFileName(workDirectory)} {SchedulingGroups.Describe(processes)}");
         }
         catch
         {
@@ -62,7 +72,7 @@ internal sealed class BenchTopology(RunningTopology running, NginxProxy? nginx, 
             throw;
         }
 
-        return new BenchTopology(running, nginx, targets, notes);
+        return new BenchTopology(running, nginx, targets, notes, workDirectory);
     }
 
     public async ValueTask DisposeAsync()

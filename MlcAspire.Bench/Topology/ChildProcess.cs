@@ -1,6 +1,6 @@
 namespace MlcAspire.Bench.Topology;
 
-/// <summary>A process the bench starts beside the AppHost's resources (nginx): output goes to a log file, and disposing
+/// <summary>A process the bench starts beside the AppHost's resources (nginx, perf): output goes to a log file, and disposing
 /// kills its whole tree.</summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
@@ -65,6 +65,22 @@ internal sealed class ChildProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new ChildProcess(process, log) { Name = name };
+    }
+
+    /// <summary>Waits for the process to end by itself; false when it has not within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -9,6 +9,7 @@ namespace MlcAspire.ReferenceEngine.Model;
 internal sealed class TextStream(Tokenizer tokenizer, IReadOnlyList<string> stopStrings)
 {
     private readonly List<int> _undecoded = [];
+    private readonly StopStringMatcher _stops = new(stopStrings);
     private string _held = "";
 
     /// <summary>Adds a token; returns the text that can be emitted now and whether a stop string was hit.</summary>
@@ -22,19 +23,21 @@ internal sealed class TextStream(Tokenizer tokenizer, IReadOnlyList<string> stop
         }
 
         _undecoded.Clear();
+        var start = _held.Length;
         _held += decoded;
-        foreach (var stop in stopStrings)
+        for (var i = start; i < _held.Length; i++)
         {
-            var at = _held.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0)
+            if (_stops.Feed(_held[i]) is > 0 and var stopLength)
             {
-                var text = _held[..at];
+                var text = _held[..(i + 1 - stopLength)];
                 _held = "";
+                _stops.Reset();
                 return (text, true);
             }
         }
 
-        var keep = stopStrings.Count == 0 ? 0 : Enumerable.Range(1, _held.Length).LastOrDefault(IsStopPrefixOfLength);
+        // The matcher has seen everything held; only the tail that could still grow into a stop string stays held.
+        var keep = _stops.PendingLength;
         var emitted = _held[..^keep];
         _held = _held[^keep..];
         return (emitted, false);
@@ -46,9 +49,7 @@ internal sealed class TextStream(Tokenizer tokenizer, IReadOnlyList<string> stop
         var rest = _held + (_undecoded.Count > 0 ? tokenizer.Decode(_undecoded) : "");
         _undecoded.Clear();
         _held = "";
+        _stops.Reset();
         return rest;
     }
-
-    private bool IsStopPrefixOfLength(int length) =>
-        stopStrings.Any(stop => stop.Length > length && stop.StartsWith(_held[^length..], StringComparison.Ordinal));
 }

@@ -26,13 +26,15 @@ public static class RouterEngineAdminApi
         return api;
     }
 
-    /// <summary>The engine's status after the change, or 404 when the router has no engine of that name.</summary>
-    public static Results<Ok<EngineDrainStatus>, NotFound> SetDrained(EngineScheduler scheduler, string name, bool drained)
+    /// <summary>The engine's status after the change, or a 404 naming the engines the router has.</summary>
+    public static Results<Ok<EngineDrainStatus>, OpenAIErrorResult> SetDrained(EngineScheduler scheduler, string name, bool drained)
     {
         var engine = scheduler.Engines.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.Ordinal));
         if (engine is null)
         {
-            return TypedResults.NotFound();
+            return new RequestError(StatusCodes.Status404NotFound,
+                $"The router has no engine named '{name}'; its engines: {string.Join(", ", scheduler.Engines.Select(e => e.Name))}.",
+                "name", "engine_not_found").ToResult();
         }
 
         engine.IsDrained = drained;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace MlcAspire.Router.Extensions;
 
@@ -23,6 +24,11 @@ public static class Extensions
             .ValidateOnStart();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
+
+        // The request's work continues on the thread-pool worker that received its bytes, instead of a second worker
+        // woken for it. Socket completions still reach the pool (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS is not
+        // set), so no request runs on the epoll thread.
+        builder.Services.Configure<SocketTransportOptions>(options => options.UnsafePreferInlineScheduling = true);
         builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, RouterJsonContext.Default));
 
         // Pooled connections; the budget is owned per phase by the caller (ActivityTimeout), so no client timeout

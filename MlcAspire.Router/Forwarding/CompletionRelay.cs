@@ -216,6 +216,12 @@ public sealed class CompletionRelay(
             }
 
             RequestTelemetry.Current?.ObserveAnswer(body);
+            if (shaper.TryPatchAnswer(body) is { } patched)
+            {
+                await WriteAnswerAsync(context, patched, cancellationToken);
+                return AttemptResult.Completed;
+            }
+
             answer = JsonNode.Parse(body) as JsonObject ?? throw new JsonException("The answer is not a JSON object.");
             if (answer["error"] is JsonObject or JsonValue)
             {
@@ -245,10 +251,17 @@ public sealed class CompletionRelay(
         // The engine's id is this attempt's; a preempt retry's differs from the id the client was promised.
         answer["id"] = clientId;
         answer["model"] = _options.Model;
+        await WriteAnswerAsync(context, JsonSerializer.SerializeToUtf8Bytes(shaper.ShapeAnswer(answer), RouterJsonContext.Default.JsonObject), cancellationToken);
+        return AttemptResult.Completed;
+    }
+
+    private static async Task WriteAnswerAsync(HttpContext context, byte[] answer, CancellationToken cancellationToken)
+    {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(shaper.ShapeAnswer(answer), RouterJsonContext.Default.JsonObject), cancellationToken);
-        return AttemptResult.Completed;
+        // Known length, no chunked framing: the answer and its end leave in one send, not a second one for the last chunk.
+        context.Response.ContentLength = answer.Length;
+        await context.Response.Body.WriteAsync(answer, cancellationToken);
     }
 
     /// <summary>

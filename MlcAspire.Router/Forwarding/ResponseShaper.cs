@@ -32,6 +32,11 @@ internal sealed class ResponseShaper(CompletionRequest request, string clientId,
             return [payload];
         }
 
+        if (request.Operation != CompletionOperation.Chat && CompletionPatch.TryPatch(span, null, null) is { } patched)
+        {
+            return [patched];
+        }
+
         var node = JsonNode.Parse(span) as JsonObject ?? throw new JsonException("An engine chunk must be a JSON object.");
         if (!request.RenderedChat)
         {
@@ -49,6 +54,13 @@ internal sealed class ResponseShaper(CompletionRequest request, string clientId,
         events.Add(Serialize(ChatChunk(node, [.. ((node["choices"] as JsonArray) ?? []).OfType<JsonObject>().Select(ToChatDelta)])));
         return events;
     }
+
+    /// <summary>
+    /// A non-streamed text completion's answer as the client gets it, patched on the engine's bytes where that is all it
+    /// needs (<see cref="CompletionPatch"/>); null when it needs the tree path (<see cref="ShapeAnswer"/>).
+    /// </summary>
+    public byte[]? TryPatchAnswer(ReadOnlySpan<byte> answer) =>
+        request.Operation == CompletionOperation.Chat ? null : CompletionPatch.TryPatch(answer, clientId, model);
 
     /// <summary>Shapes a non-streamed answer in place (the relay has already set the client's id and model).</summary>
     public JsonObject ShapeAnswer(JsonObject answer)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace MlcAspire.Tests.Functional.Router;
@@ -63,6 +64,9 @@ public sealed class EngineDrainTests
         using var unknown = await client.PostAsync("/router/engines/engine-9/drain", null, Token);
         using var known = await client.PostAsync("/router/engines/engine-0/drain", null, Token);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var error = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync(Token));
+        Assert.Equal("engine_not_found", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("engine-0", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, known.StatusCode);
     }
 

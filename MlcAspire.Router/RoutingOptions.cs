@@ -58,11 +58,14 @@ public sealed class RoutingOptions
     [Range(0, 1_000_000)]
     public int LocalPrefillTokens { get; set; } = 128;
 
-    /// <summary>Adaptive: the least-loaded prefill engine having this many handoffs in flight makes the decode engine prefill itself.</summary>
-    [Range(1, 100_000)]
-    public int MaxPrefillQueue { get; set; } = 4;
-
-    /// <summary>Adaptive: the largest share of the uncached part the decode engine computes on a remote prefill.</summary>
+    /// <summary>
+    /// Adaptive: the share of the uncached part the decode engine computes on every remote prefill (MLC's blog's 0.1):
+    /// it prefills the last token anyway, and that step already slows its generations; a tenth more adds only its tokens' time.
+    /// </summary>
     [Range(0.0, 0.95)]
-    public double MaxAdaptiveBalanceFactor { get; set; } = 0.5;
+    public double MinAdaptiveBalanceFactor { get; set; } = 0.1;
+
+    /// <summary>Adaptive: the largest share of the uncached part the decode engine computes on a remote prefill, however backed up the prefill engine is.</summary>
+    [Range(0.0, 0.95)]
+    public double MaxAdaptiveBalanceFactor { get; set; } = 0.3;
 }

@@ -22,11 +22,32 @@ internal sealed record SessionWorkload(
     /// <summary>Prompt tokens of one job: what the engines would compute without any prefix cache.</summary>
     public long PromptTokens => (long)Sessions * Enumerable.Range(0, Turns).Sum(PromptLength);
 
+    /// <summary>
+    /// Prompt tokens an engine computes per request, on average, when each turn lands on one of <paramref name="engines"/>
+    /// engines regardless of what they hold (least-loaded routing), once every engine holds every system prompt: the
+    /// first turn computes its first message; a later turn, on the engine of the turn before it (one chance in
+    /// <paramref name="engines"/>), the new tokens, else everything after the system prompt. With no shared prefix, the
+    /// whole prompt.
+    /// </summary>
+    public double RandomPlacementComputedTokens(int engines)
+    {
+        var total = 0.0;
+        for (var t = 0; t < Turns; t++)
+        {
+            var afterSystem = PromptLength(t) - SystemTokens;
+            total += !SharePrefixes ? PromptLength(t)
+                : t == 0 ? afterSystem
+                : (afterSystem * (engines - 1.0) + ReplyTokens + UserTokens) / engines;
+        }
+
+        return total / Turns;
+    }
+
     /// <summary>The sessions' turns, in order; new random tokens for every <paramref name="seed"/>, so no job reuses another's cache.</summary>
     public List<RequestSpec[]> Prepare(string model, int seed)
     {
         var random = new Random(seed);
-        var systems = Enumerable.Range(0, SharedPrefixes).Select(_ => Tokens(random, SystemTokens)).ToArray();
+        var systems = Systems(random);
         var sessions = new List<RequestSpec[]>(Sessions);
         for (var s = 0; s < Sessions; s++)
         {
@@ -48,6 +69,11 @@ internal sealed record SessionWorkload(
 
         return sessions;
     }
+
+    /// <summary>The shared system prompts of the sessions <see cref="Prepare"/> returns for <paramref name="seed"/>.</summary>
+    public int[][] SystemPrompts(int seed) => Systems(new Random(seed));
+
+    private int[][] Systems(Random random) => [.. Enumerable.Range(0, SharedPrefixes).Select(_ => Tokens(random, SystemTokens))];
 
     private int PromptLength(int turn) => SystemTokens + FirstUserTokens + turn * (ReplyTokens + UserTokens);
 

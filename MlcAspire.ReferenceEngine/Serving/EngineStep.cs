@@ -76,6 +76,11 @@ internal sealed class EngineStep(
                     (decodeTokens, state.DecodeTokens) = (decodeTokens + count, state.DecodeTokens + count);
                 }
 
+                if (sequence.Generated == 0 && count == pending)
+                {
+                    ShareComputedPrompt(sequence);
+                }
+
                 if (samples)
                 {
                     SampleNext(state, sequence);
@@ -112,6 +117,21 @@ internal sealed class EngineStep(
 
         (PrefillTokensTotal, DecodeTokensTotal) = (PrefillTokensTotal + prefillTokens, DecodeTokensTotal + decodeTokens);
         return true;
+    }
+
+    /// <summary>
+    /// Puts the full pages of a prompt just computed into the prefix cache, while its sequence still runs: as in MLC,
+    /// whose radix tree holds running sequences, a request arriving now with the same prefix (four sessions opening
+    /// with one system prompt) shares those pages instead of computing them again. A full page's rows no longer change;
+    /// the last, partial page is still being written, so it waits for the sequence to finish.
+    /// </summary>
+    private void ShareComputedPrompt(SequenceState sequence)
+    {
+        var fullPages = sequence.KvLength / PagedKvCache.PageSize * PagedKvCache.PageSize;
+        if (prefixCache is not null && fullPages > 0)
+        {
+            prefixCache.Insert(CollectionsMarshal.AsSpan(sequence.Tokens), fullPages, sequence.Pages.Pages);
+        }
     }
 
     private void Admit()

@@ -4,13 +4,14 @@ namespace MlcAspire.Router.Scheduling;
 /// <remarks>
 /// Steps of one attempt:
 /// 1. Resolve the KV window for the prompt and check it (mlc-protocol.md §4.5) before any engine is called.
-/// 2. Lease the decode engine D and the prefill engine P ≠ D the routing policy prefers; both count until the handoff
-///    ends. With <c>--pd-balance-factor adaptive</c>, D is leased first and <see cref="AdaptiveSplit"/> chooses either
+/// 2. Lease the decode engine D and the prefill engine P ≠ D the routing policy prefers; P counts until its part is
+///    done (step 4), D until the generation ends. With <c>--pd-balance-factor adaptive</c>, D is leased first and <see cref="AdaptiveSplit"/> chooses either
 ///    D alone (its own <c>/v1/completions</c>, no handoff) or the window end, and then P.
 /// 3. prep_recv on D: D reserves KV slots for <c>[matched : end]</c> and answers the slots' metadata.
 /// 4. remote_send on P, unless D's matched prefix already covers the window: P computes <c>[0 : end]</c> and pushes
 ///    <c>[matched : end]</c> into D's slots; the call returns once the KV is written.
-/// 5. start_generate on D from <c>end</c>; its SSE response goes back to the router's relay. P's lease ends here.
+/// 5. start_generate on D from <c>end</c>; its SSE response goes back to the router's relay. P's lease (and its
+///    prefill backlog, <see cref="EngineState.PrefillBacklogTokens"/>) ended with step 4.
 /// 6. If a step after prep_recv fails (or the client leaves), D's parked state is released
 ///    (<see cref="ReleaseDecodeStateAsync"/>), because MicroServing has no abort call (mlc-protocol.md §4.7). prep_recv
 ///    itself runs to its answer or its own timeout even when the client leaves, so the router knows whether there is a
@@ -72,10 +73,10 @@ internal sealed class DisaggregatedStrategy(
                 ?? "No decode engine is in rotation; try again later."));
         }
 
-        var prefillQueue = scheduler.LowestLoad(EngineSelection.Prefill, exclude: decode.Engine);
+        var prefillBacklog = scheduler.LowestPrefillBacklog(exclude: decode.Engine);
         var decodeQueue = decode.Engine.ActiveRequests - 1;
-        var split = prefillQueue is { } queue
-            ? AdaptiveSplit.Decide(promptLength, scheduler.PredictedMatch(decode.Engine, route), queue, decodeQueue, scheduler.Routing)
+        var split = prefillBacklog is { } backlog
+            ? AdaptiveSplit.Decide(promptLength, scheduler.PredictedMatch(decode.Engine, route), backlog, decodeQueue, scheduler.Routing)
             : SplitDecision.LocalFor("no-prefill-engine", promptLength);
         var prefill = split.Local ? null : scheduler.Acquire(EngineSelection.Prefill, exclude: decode.Engine, route: route);
         if (prefill is null && !split.Local)
@@ -85,19 +86,23 @@ internal sealed class DisaggregatedStrategy(
 
         route.Split = split.ToString();
         RouterTelemetry.RecordSplit(System.Diagnostics.Activity.Current, route.Split);
-        RouterLog.SplitChosen(logger, attempt.RequestId, route.Split, split.UncachedTokens, promptLength, prefillQueue ?? -1, decodeQueue);
+        RouterLog.SplitChosen(logger, attempt.RequestId, route.Split, split.UncachedTokens, promptLength, prefillBacklog ?? -1, decodeQueue);
         return prefill is null
             ? await wholeRequest.StartOnAsync(decode, attempt, cancellationToken)
             : await HandOffAsync(attempt, route, decode, prefill, split.End, cancellationToken);
     }
 
-    /// <summary>Steps 3 to 6 on a leased pair; the returned start owns the decode lease, the prefill lease ends here.</summary>
+    /// <summary>Steps 3 to 6 on a leased pair; the returned start owns the decode lease, the prefill lease ends after step 4.</summary>
     private async ValueTask<CompletionStart> HandOffAsync(
         CompletionAttempt attempt, RouteContext route, EngineLease decode, EngineLease prefill, int end, CancellationToken cancellationToken)
     {
         var request = attempt.Request;
         var id = attempt.RequestId;
         var resolvedEnd = KvWindow.Resolve(end, request.PromptTokens?.Count ?? 0);
+        // P's lease and backlog count this window until P has computed it (remote_send returned): D's start_generate
+        // is no work of P's, and counting it would make a slow D look like a busy P and move still more prefill onto D.
+        var backlog = Math.Max(0, resolvedEnd - scheduler.PredictedMatch(prefill.Engine, route));
+        prefill.Engine.AddPrefillBacklog(backlog);
         var started = false;
         var parked = false;
         var unsettled = false;
@@ -156,6 +161,8 @@ internal sealed class DisaggregatedStrategy(
                 scheduler.Remember(prefill.Engine, route, resolvedEnd);
             }
 
+            EndPrefillWork();
+
             // :: Step 5
             var generationTimeout = new ActivityTimeout(timeProvider, _options.GenerationTimeout(request), cancellationToken);
             var response = await client.SendAsync(
@@ -174,7 +181,7 @@ internal sealed class DisaggregatedStrategy(
         }
         finally
         {
-            prefill.Dispose();
+            EndPrefillWork();
             if (!started)
             {
                 // :: Step 6
@@ -195,6 +202,13 @@ internal sealed class DisaggregatedStrategy(
                     decode.Dispose();
                 }
             }
+        }
+
+        void EndPrefillWork()
+        {
+            prefill.Engine.AddPrefillBacklog(-backlog);
+            backlog = 0;
+            prefill.Dispose();
         }
     }
 

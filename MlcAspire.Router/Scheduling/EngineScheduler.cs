@@ -102,17 +102,17 @@ public sealed class EngineScheduler
         return pair;
     }
 
-    /// <summary>The fewest requests in flight on an available engine of the selection, or null when none is available.</summary>
-    public int? LowestLoad(EngineSelection selection, EngineState? exclude)
+    /// <summary>The smallest <see cref="EngineState.PrefillBacklogTokens"/> of a prefill engine in rotation, or null when none is.</summary>
+    public long? LowestPrefillBacklog(EngineState? exclude)
     {
         lock (_lock)
         {
-            int? lowest = null;
+            long? lowest = null;
             foreach (var engine in Engines)
             {
-                if (engine != exclude && Qualifies(engine, selection) && engine.InRotation && (lowest is null || engine.ActiveRequests < lowest))
+                if (engine != exclude && engine.CanPrefill && engine.InRotation && (lowest is null || engine.PrefillBacklogTokens < lowest))
                 {
-                    lowest = engine.ActiveRequests;
+                    lowest = engine.PrefillBacklogTokens;
                 }
             }
 

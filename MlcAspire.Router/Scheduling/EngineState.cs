@@ -10,6 +10,7 @@ public sealed class EngineState(string name, EngineRole role, int peStart, Engin
     private int _activeRequests;
     private long _totalRequests;
     private long _failedRequests;
+    private long _prefillBacklog;
     private volatile bool _isDrained;
 
     public string Name { get; } = name;
@@ -44,6 +45,13 @@ public sealed class EngineState(string name, EngineRole role, int peStart, Engin
 
     public long FailedRequests => Interlocked.Read(ref _failedRequests);
 
+    /// <summary>
+    /// Prompt tokens this engine is still to compute as the prefill engine of the handoffs in flight on it (each one's
+    /// window less the prefix the index says the engine holds), counted until its remote_send returns: its queue, in
+    /// tokens, for the adaptive split (<see cref="AdaptiveSplit"/>).
+    /// </summary>
+    public long PrefillBacklogTokens => Interlocked.Read(ref _prefillBacklog);
+
     public bool CanPrefill => Role is EngineRole.Prefill or EngineRole.Both;
 
     public bool CanDecode => Role is EngineRole.Decode or EngineRole.Both;
@@ -55,6 +63,8 @@ public sealed class EngineState(string name, EngineRole role, int peStart, Engin
     }
 
     internal void Release() => Interlocked.Decrement(ref _activeRequests);
+
+    internal void AddPrefillBacklog(long tokens) => Interlocked.Add(ref _prefillBacklog, tokens);
 
     /// <summary>Counts a failed call for <c>/router/status</c>; the circuit breaker is <see cref="EngineHealth.RecordFault"/>.</summary>
     internal void CountFailedCall() => Interlocked.Increment(ref _failedRequests);

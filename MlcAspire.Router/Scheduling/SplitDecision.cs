@@ -6,7 +6,7 @@ namespace MlcAspire.Router.Scheduling;
 /// <param name="Local">The decode engine computes the whole prompt itself (its own <c>/v1/completions</c>).</param>
 /// <param name="End">The window end sent to prep_recv on a remote split (resolved, <c>0 ≤ end &lt; L</c>).</param>
 /// <param name="BalanceFactor">The share of the prompt the decode engine computes, in MLC's sense.</param>
-/// <param name="Reason"><c>short</c>, <c>prefill-busy</c>, <c>no-prefill-engine</c> or <c>remote</c>.</param>
+/// <param name="Reason"><c>short</c>, <c>no-prefill-engine</c> or <c>remote</c>.</param>
 /// <param name="UncachedTokens">The prompt tokens the decode engine did not hold, by the index.</param>
 public readonly record struct SplitDecision(bool Local, int End, double BalanceFactor, string Reason, int UncachedTokens)
 {

@@ -45,8 +45,8 @@ internal static partial class RouterLog
     public static partial void RouteChosen(ILogger logger, EngineSelection selection, string engineName, RouteReason reason, int matchedTokens, int promptTokens, string candidates);
 
     [LoggerMessage(EventId = 10, EventName = "SplitChosen", Level = LogLevel.Debug,
-        Message = "{RequestId} split: {Split} ({UncachedTokens} uncached of {PromptTokens}, prefill queue {PrefillQueue}, decode queue {DecodeQueue})")]
-    public static partial void SplitChosen(ILogger logger, string requestId, string split, int uncachedTokens, int promptTokens, int prefillQueue, int decodeQueue);
+        Message = "{RequestId} split: {Split} ({UncachedTokens} uncached of {PromptTokens}, prefill backlog {PrefillBacklogTokens} tokens, decode queue {DecodeQueue})")]
+    public static partial void SplitChosen(ILogger logger, string requestId, string split, int uncachedTokens, int promptTokens, long prefillBacklogTokens, int decodeQueue);
 
     [LoggerMessage(EventId = 30, EventName = "DecodeStateUnknown", Level = LogLevel.Warning,
         Message = "prep_recv of {RequestId} on {EngineName} ended without an answer, and whether it parked could not be settled ({Error}); a parked state stays until the engine restarts")]

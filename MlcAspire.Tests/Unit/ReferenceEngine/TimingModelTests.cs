@@ -51,28 +51,52 @@ public sealed class TimingModelTests
         Assert.Equal(0.0256 + (2 * (0.0256 + 0.03)) + (0.024 + 0.03) + (2 * 0.02), shared.EndToEndSeconds["decoding"], precision: 6);
     }
 
+    [Fact]
+    public async Task PromptSharingAPrefix_ArrivingWhileTheFirstStillDecodes_ComputesOnlyWhatFollowsItsFullPages()
+    {
+        // The first prompt's 62 full pages (992 tokens) are cached once its prefill ends, though it still decodes for
+        // 40 steps; the second, submitted after that prefill, shares them and computes its 108 tokens after them.
+        int[] first = [.. Enumerable.Range(1, 1000)];
+        int[] second = [.. first[..992], .. Enumerable.Repeat(1020, 108)];
+        var run = await RunAsync([("first", first, 40)], prefixCache: true, followUp: (PrefillTokens: 1000, Request: ("second", second, 1)));
+
+        Assert.Equal(1000 + 108, run.Steps.Sum(step => step.PrefillTokens));
+        Assert.Equal(["first", "second"], run.EndToEndSeconds.Keys.Order());
+    }
+
+    private static Task<(IReadOnlyList<Step> Steps, IReadOnlyDictionary<string, double> EndToEndSeconds)> RunAsync(
+        params (string Id, int PromptLength, int MaxTokens)[] requests) =>
+        RunAsync([.. requests.Select(r => (r.Id, (int[])[.. Enumerable.Range(1, r.PromptLength)], r.MaxTokens))], prefixCache: false, followUp: null);
+
+    /// <param name="followUp">A request submitted from the engine's own loop once the steps have prefilled that many tokens, so that it is admitted at the next step.</param>
     private static async Task<(IReadOnlyList<Step> Steps, IReadOnlyDictionary<string, double> EndToEndSeconds)> RunAsync(
-        params (string Id, int PromptLength, int MaxTokens)[] requests)
+        (string Id, int[] Prompt, int MaxTokens)[] requests, bool prefixCache, (int PrefillTokens, (string Id, int[] Prompt, int MaxTokens) Request)? followUp)
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new FakeTimeProvider();
-        var options = new EngineOptions { Model = TimingModelDirectory.Directory, PrefixCacheMode = "disable" };
-        var limits = new EngineLimits(TimingModelDirectory.Config.VocabSize, 4, 256, 4096, 256, TimingModelDirectory.Config.EosTokenIds, false);
+        var options = new EngineOptions { Model = TimingModelDirectory.Directory, PrefixCacheMode = prefixCache ? "radix" : "disable" };
+        var limits = new EngineLimits(TimingModelDirectory.Config.VocabSize, 4, 256, 4096, 256, TimingModelDirectory.Config.EosTokenIds, prefixCache);
         var cache = new PagedKvCache(limits.KvPages, rowFloats: 16);
-        var model = new StepLog(new TimingModel(Schedule, cache, limits.VocabSize, limits.EosTokenIds, clock.Advance), clock);
-        var world = new NvshmemWorld(options, new KvReceiver(cache, NullLogger<KvReceiver>.Instance), NullLogger<NvshmemWorld>.Instance);
         var mailbox = new EngineMailbox();
+        var followUpTicket = new TaskCompletionSource<EngineTicket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var model = new StepLog(new TimingModel(Schedule, cache, limits.VocabSize, limits.EosTokenIds, clock.Advance), clock, prefilled =>
+        {
+            if (followUp is { } next && prefilled == next.PrefillTokens)
+            {
+                followUpTicket.TrySetResult(Submit(next.Request));
+            }
+        });
+        var world = new NvshmemWorld(options, new KvReceiver(cache, NullLogger<KvReceiver>.Instance), NullLogger<NvshmemWorld>.Instance);
 
         // Submitted before the loop starts, so the first step admits them all, in order.
-        var tickets = requests.Select(request => mailbox.Submit(events => new EngineRequest(
-            request.Id,
-            RequestKind.Generate,
-            [.. Enumerable.Range(1, request.PromptLength)],
-            new GenerationSettings(1, 0, 1, 0, request.MaxTokens, [], true, null),
-            events,
-            CancellationToken.None))).ToList();
+        var tickets = requests.Select(Submit).ToList();
         using var loop = new EngineLoop(options, mailbox, limits, cache, model, TimingModelDirectory.Tokenizer, new KvSender(world), clock, NullLogger<EngineLoop>.Instance);
         await loop.StartAsync(ct);
+        if (followUp is not null)
+        {
+            tickets.Add(await followUpTicket.Task.WaitAsync(ct));
+        }
+
         var endToEnd = new Dictionary<string, double>();
         foreach (var ticket in tickets)
         {
@@ -87,13 +111,23 @@ public sealed class TimingModelTests
 
         await loop.StopAsync(ct);
         return (model.Steps, endToEnd);
+
+        EngineTicket Submit((string Id, int[] Prompt, int MaxTokens) request) => mailbox.Submit(events => new EngineRequest(
+            request.Id,
+            RequestKind.Generate,
+            request.Prompt,
+            new GenerationSettings(1, 0, 1, 0, request.MaxTokens, [], true, null),
+            events,
+            CancellationToken.None));
     }
 
     private sealed record Step(int PrefillTokens, int DecodeTokens, TimeSpan Time);
 
-    /// <summary>Records what each step computed and how much virtual time the model spent on it.</summary>
-    private sealed class StepLog(IModelRunner model, TimeProvider clock) : IModelRunner
+    /// <summary>Records what each step computed and how much virtual time the model spent on it; tells <paramref name="prefilled"/> the prefill tokens so far after each step.</summary>
+    private sealed class StepLog(IModelRunner model, TimeProvider clock, Action<int>? prefilled = null) : IModelRunner
     {
+        private int _prefillTokens;
+
         public List<Step> Steps { get; } = [];
 
         public void Forward(IReadOnlyList<int> pages, ReadOnlySpan<int> tokens, int startPosition, Span<float> logits) =>
@@ -104,6 +138,8 @@ public sealed class TimingModelTests
             var start = clock.GetUtcNow();
             model.EndStep(prefillTokens, decodeTokens);
             Steps.Add(new Step(prefillTokens, decodeTokens, clock.GetUtcNow() - start));
+            _prefillTokens += prefillTokens;
+            prefilled?.Invoke(_prefillTokens);
         }
     }
 }

@@ -46,6 +46,39 @@ public sealed class CacheAwareSchedulingTests
     }
 
     [Fact]
+    public void Acquire_NoSharedPrefix_CacheAwareMakesLeastLoadedsChoices()
+    {
+        var leastLoaded = TestSchedulers.Create(RoutingPolicy.LeastLoaded, EngineRole.Both, EngineRole.Both, EngineRole.Both, EngineRole.Both);
+        var cacheAware = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Both, EngineRole.Both, EngineRole.Both, EngineRole.Both);
+
+        Assert.Equal(Picks(leastLoaded), Picks(cacheAware));
+
+        // Requests of distinct random prompts arrive and finish in a seeded order, so the loads differ from pick to pick.
+        static List<string> Picks(EngineScheduler scheduler)
+        {
+            var random = new Random(7);
+            var held = new List<EngineLease>();
+            var picks = new List<string>();
+            for (var i = 0; i < 200; i++)
+            {
+                if (held.Count > 0 && random.Next(3) == 0)
+                {
+                    var done = random.Next(held.Count);
+                    held[done].Dispose();
+                    held.RemoveAt(done);
+                }
+
+                var lease = scheduler.Acquire(EngineSelection.Any, route: Route(scheduler, [.. Enumerable.Range(0, 64 + random.Next(600)).Select(_ => random.Next(50_000))]))!;
+                held.Add(lease);
+                picks.Add(lease.Engine.Name);
+            }
+
+            held.ForEach(lease => lease.Dispose());
+            return picks;
+        }
+    }
+
+    [Fact]
     public void AcquirePair_RecordsBothDecisions_AndTheDecodeEngineHoldsThePrompt()
     {
         var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Decode, EngineRole.Decode);
@@ -60,6 +93,23 @@ public sealed class CacheAwareSchedulingTests
             Assert.Equal(0, scheduler.PrefixesOf(prefill.Engine).Count);
             Assert.StartsWith($"decode={decode.Engine.Name};decode_reason=least-loaded", route.Describe(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void LowestPrefillBacklog_IsTheLeastBackloggedPrefillEngineInRotation_OtherThanTheDecodeEngine()
+    {
+        var scheduler = TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Prefill, EngineRole.Both, EngineRole.Prefill, EngineRole.Decode);
+        var (prefill, both, drained, decode) = (scheduler.Engines[0], scheduler.Engines[1], scheduler.Engines[2], scheduler.Engines[3]);
+        prefill.AddPrefillBacklog(3000);
+        both.AddPrefillBacklog(1000);
+        drained.IsDrained = true;
+
+        Assert.Equal(1000, scheduler.LowestPrefillBacklog(exclude: decode));
+        Assert.Equal(3000, scheduler.LowestPrefillBacklog(exclude: both));
+
+        prefill.AddPrefillBacklog(-3000);
+        Assert.Equal(0, scheduler.LowestPrefillBacklog(exclude: both));
+        Assert.Null(TestSchedulers.Create(RoutingPolicy.CacheAware, EngineRole.Decode, EngineRole.Decode).LowestPrefillBacklog(exclude: null));
     }
 
     [Fact]

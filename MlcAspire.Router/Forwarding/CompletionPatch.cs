@@ -55,10 +55,10 @@ internal static class CompletionPatch
                     case ErrorKey when reader.TokenType != JsonTokenType.Null:
                         return null;
                     case IdKey when id is not null:
-                        edits[count++] = new Edit(start, (int)reader.BytesConsumed, id);
+                        edits[count++] = new Edit(start, (int)reader.BytesConsumed, JsonEncodedText.Encode(id));
                         break;
                     case ModelKey when model is not null:
-                        edits[count++] = new Edit(start, (int)reader.BytesConsumed, model);
+                        edits[count++] = new Edit(start, (int)reader.BytesConsumed, JsonEncodedText.Encode(model));
                         break;
                     case UsageKey when reader.TokenType == JsonTokenType.StartObject:
                         if (!FindExtra(ref reader, out var extra))
@@ -189,11 +189,9 @@ internal static class CompletionPatch
     {
         edits.Sort((a, b) => a.Start.CompareTo(b.Start));
         var length = json.Length;
-        foreach (ref var edit in edits)
+        foreach (var edit in edits)
         {
-            // Encoded as the serializer encoded them on the tree path.
-            edit = edit with { Encoded = edit.Value is { } value ? JsonEncodedText.Encode(value) : null };
-            length += (edit.Encoded is { } encoded ? encoded.EncodedUtf8Bytes.Length + 2 : 0) - (edit.End - edit.Start);
+            length += (edit.Value is { } value ? value.EncodedUtf8Bytes.Length + 2 : 0) - (edit.End - edit.Start);
         }
 
         var output = new byte[length];
@@ -202,7 +200,7 @@ internal static class CompletionPatch
         {
             json[from..edit.Start].CopyTo(output.AsSpan(to));
             to += edit.Start - from;
-            if (edit.Encoded is { } encoded)
+            if (edit.Value is { } encoded)
             {
                 output[to++] = (byte)'"';
                 encoded.EncodedUtf8Bytes.CopyTo(output.AsSpan(to));
@@ -217,8 +215,7 @@ internal static class CompletionPatch
         return output;
     }
 
-    private readonly record struct Edit(int Start, int End, string? Value)
-    {
-        public JsonEncodedText? Encoded { get; init; }
-    }
+    /// <summary>Bytes [Start, End) of the engine's body replaced by a JSON string, or cut when there is no value. The value
+    /// is encoded as the serializer encodes it on the tree path.</summary>
+    private readonly record struct Edit(int Start, int End, JsonEncodedText? Value);
 }
